@@ -1,0 +1,70 @@
+"""Build script: the pure package plus optional compiled twins (Cython in pyx/, C in csrc/).
+
+A compiled module that cannot build is skipped with a warning: its pure-Python twin serves
+instead. Set CODEX_REQUIRE_EXTENSIONS=1 (cibuildwheel does) to make such a failure fatal, so
+that published wheels always carry the compiled modules.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+# (module name, sources). Each module has a pure twin named in codex/_ext.py's convention.
+CYTHON_MODULES = [
+    ("codex.model._sse_c", ["pyx/model/_sse_c.pyx"]),
+]
+
+REQUIRE = os.environ.get("CODEX_REQUIRE_EXTENSIONS", "") not in ("", "0")
+SKIP = os.environ.get("CODEX_NO_EXTENSIONS", "") not in ("", "0") and not REQUIRE
+
+
+def warn(msg: str) -> None:
+    sys.stderr.write(f"WARNING: {msg}\n")
+
+
+def extensions() -> list[Extension]:
+    if SKIP:
+        warn("CODEX_NO_EXTENSIONS is set: building the pure-Python package only")
+        return []
+    mods = [Extension(name, sources) for name, sources in CYTHON_MODULES if all(os.path.exists(s) for s in sources)]
+    try:
+        from Cython.Build import cythonize
+    except ImportError:
+        if REQUIRE:
+            raise
+        warn("Cython is not available: the compiled modules are skipped, pure twins serve")
+        return []
+    try:
+        return cythonize(mods, language_level=3, compiler_directives={"binding": False})
+    except Exception as exc:  # noqa: BLE001 - any Cython failure must not break the install
+        if REQUIRE:
+            raise
+        warn(f"cythonize failed ({exc}): the compiled modules are skipped, pure twins serve")
+        return []
+
+
+class OptionalBuildExt(build_ext):
+    """build_ext that warns and goes on when one extension fails to compile."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except Exception as exc:  # noqa: BLE001
+            if REQUIRE:
+                raise
+            warn(f"building the compiled modules failed ({exc}): pure twins serve")
+
+    def build_extension(self, ext: Extension) -> None:
+        try:
+            super().build_extension(ext)
+        except Exception as exc:  # noqa: BLE001
+            if REQUIRE:
+                raise
+            warn(f"could not build {ext.name} ({exc}): its pure-Python twin serves")
+
+
+setup(ext_modules=extensions(), cmdclass={"build_ext": OptionalBuildExt})
