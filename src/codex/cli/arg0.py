@@ -10,7 +10,6 @@ hidden first argument of the main program) is apply_patch too. Any other name (i
 from __future__ import annotations
 
 import sys
-from typing import Callable
 
 APPLY_PATCH_NAMES = ("apply_patch", "applypatch")
 LINUX_SANDBOX_NAME = "codex-linux-sandbox"
@@ -24,7 +23,7 @@ def not_available(what: str) -> int:
     return 2
 
 
-def tool_for(prog: str, rest: list[str]) -> Callable[[], int] | None:
+def tool_for(prog: str, rest: list[str]) -> "Callable[[], int] | None":  # noqa: F821 (typing is not imported: start-up)
     """The tool to run for program name `prog` and arguments `rest`, or None for the main CLI."""
     if prog.endswith(".exe"):
         prog = prog[:-4]
