@@ -17,6 +17,7 @@ from setuptools.command.build_ext import build_ext
 CYTHON_MODULES = [
     ("codex.model._sse_c", ["pyx/model/_sse_c.pyx"]),
     ("codex.apply_patch._seek_c", ["pyx/apply_patch/_seek_c.pyx"]),
+    ("codex.file_search._match_c", ["pyx/file_search/_match_c.pyx"]),
 ]
 
 REQUIRE = os.environ.get("CODEX_REQUIRE_EXTENSIONS", "") not in ("", "0")
