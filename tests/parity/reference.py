@@ -432,9 +432,11 @@ class RefEnv:
     # -- comparing
 
     def normalizer(self, **kw: Any):
+        """A Normalizer for this sandbox's paths and the mock's port (see normalize.py)."""
         from .normalize import Normalizer
-        ports = [self.mock.port] if self.mock is not None and getattr(self.mock, "_httpd", None) else []
-        return Normalizer.for_sandbox(self, ports=ports, **kw)
+        from urllib.parse import urlsplit
+        port = urlsplit(self.base_url).port
+        return Normalizer.for_sandbox(self, ports=[port] if port else [], **kw)
 
     # -- lifecycle
 

@@ -10,7 +10,6 @@ import socket
 import sys
 import time
 import tomllib
-from pathlib import Path
 
 import pytest
 
