@@ -1,0 +1,1 @@
+"""Model access: providers, the Responses API client, SSE decoding, retries (codex-rs/codex-api)."""
