@@ -40,6 +40,8 @@ cdef enum:
 
 # Buffers above this size are given back to the allocator once emptied.
 cdef Py_ssize_t SHRINK_ABOVE = 1 << 20
+# A data value longer than this that sits in the line buffer is not copied: the buffers swap.
+cdef Py_ssize_t SWAP_ABOVE = 1 << 16
 cdef uint64_t HIGH_BITS = 0x8080808080808080ULL
 cdef unsigned long long U64_MAX = 0xFFFFFFFFFFFFFFFFULL
 
@@ -239,7 +241,8 @@ cdef class SSEDecoder:
     """Feed bytes as they arrive; get back the events that they complete."""
 
     cdef Buf line          # the current unterminated line (when it started in an earlier chunk)
-    cdef Buf data          # data values of the event being built, each followed by LF
+    cdef Buf data          # data values of the event being built, each followed by LF,
+    cdef Py_ssize_t data_off  # ... from this offset (non-zero after a swap with `line`)
     cdef bint cr_pending   # `line` ended with a CR: wait for one more character
     cdef bint started      # non-empty text was seen (the BOM check is done)
     cdef uint8_t held[4]   # an incomplete UTF-8 character ending the last chunk
@@ -267,6 +270,7 @@ cdef class SSEDecoder:
     cdef void _reset(self) noexcept:
         self.line.n = 0
         self.data.n = 0
+        self.data_off = 0
         buf_clear(&self.line)
         buf_clear(&self.data)
         self.cr_pending = False
@@ -362,7 +366,7 @@ cdef class SSEDecoder:
                     return 0
         if self.cr_pending:  # a character has arrived after the CR: its line is complete
             self.cr_pending = False
-            self._line(self.line.p, self.line.n, out)
+            self._line(self.line.p, self.line.n, out, True)
             buf_clear(&self.line)
             if p[0] == LF:  # ... and CR LF is one line end
                 p += 1
@@ -390,16 +394,18 @@ cdef class SSEDecoder:
                 nxt = eol + 2 if eol[1] == LF else eol + 1
             if self.line.n:
                 buf_append(&self.line, p, eol - p)
-                self._line(self.line.p, self.line.n, out)
+                self._line(self.line.p, self.line.n, out, True)
                 buf_clear(&self.line)
             else:
-                self._line(p, eol - p, out)
+                self._line(p, eol - p, out, False)
             p = nxt
             if p == end:
                 return 0
 
-    cdef int _line(self, const char *p, Py_ssize_t k, list out) except -1:
+    cdef int _line(self, const char *p, Py_ssize_t k, list out, bint in_line_buf) except -1:
+        """Process one line, p[:k] (which lies in self.line when in_line_buf)."""
         cdef const char *colon
+        cdef Buf empty
         cdef const char *v
         cdef Py_ssize_t name_len, vlen
         cdef object parsed
@@ -420,7 +426,14 @@ cdef class SSEDecoder:
                 v += 1
                 vlen -= 1
         if name_len == 4 and memcmp(p, b"data", 4) == 0:
-            buf_append(&self.data, v, vlen)
+            if in_line_buf and self.data.n == 0 and vlen > SWAP_ABOVE:
+                # A long value that spanned chunks: take the line buffer as it is.
+                empty = self.data
+                self.data = self.line
+                self.line = empty
+                self.data_off = v - self.data.p
+            else:
+                buf_append(&self.data, v, vlen)
             buf_append(&self.data, b"\n", 1)
         elif name_len == 5 and memcmp(p, b"event", 5) == 0:
             if vlen != PyBytes_GET_SIZE(self.event_raw) or memcmp(v, PyBytes_AS_STRING(self.event_raw), vlen) != 0:
@@ -444,11 +457,13 @@ cdef class SSEDecoder:
         if self.data.n:
             event = SSEEvent.__new__(SSEEvent)
             event.event = self.event_type if len(self.event_type) else MESSAGE
-            event.data = PyUnicode_DecodeUTF8(self.data.p, self.data.n - 1, NULL)
+            event.data = PyUnicode_DecodeUTF8(self.data.p + self.data_off,
+                                              self.data.n - self.data_off - 1, NULL)
             event.id = self.last_id
             event.retry = self.retry
             out.append(event)
             buf_clear(&self.data)
+            self.data_off = 0
         self.event_type = EMPTY
         self.retry = None
         return 0

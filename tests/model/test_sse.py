@@ -501,6 +501,24 @@ def test_ten_megabyte_event_in_small_chunks(twin):
     assert events[0].data == payload.decode()
 
 
+def test_long_values_spanning_chunks(twin):
+    # long lines that span chunks (the compiled twin hands its line buffer over to the event)
+    big = "\u00e9" * 70_000 + "z" * 70_000
+    stream = (
+        f"data: {big}\ndata: tail\n\nid: 1\ndata: small\ndata: {big}\n\ndata: {big}\n\n"
+        f"event: {big[:5]}\ndata:{big}\r\rdata: after\n\n"
+    ).encode()
+    expected = reference_decode(stream)
+    assert [len(e[1]) for e in expected[0]] == [len(big) + 5, len(big) + 6, len(big), len(big), 5]
+    rng = random.Random(99)
+    for size in (1000, 4096, 65536, 70001):
+        chunks = [stream[i : i + size] for i in range(0, len(stream), size)]
+        assert decode(twin, stream, chunks) == expected
+    for _ in range(5):
+        chunks = split_at(stream, [rng.randint(0, len(stream)) for _ in range(rng.randint(1, 40))])
+        assert decode(twin, stream, chunks) == expected
+
+
 def test_event_of_many_data_lines(twin):
     n = 200_000
     stream = b"data: ab\n" * n + b"\n"
