@@ -40,13 +40,15 @@ def extensions() -> list[Extension]:
             raise
         warn("Cython is not available: the compiled modules are skipped, pure twins serve")
         return []
-    try:
-        return cythonize(mods, language_level=3, compiler_directives={"binding": False})
-    except Exception as exc:  # noqa: BLE001 - any Cython failure must not break the install
-        if REQUIRE:
-            raise
-        warn(f"cythonize failed ({exc}): the compiled modules are skipped, pure twins serve")
-        return []
+    built = []
+    for ext in mods:  # one at a time: a broken .pyx costs only its own module
+        try:
+            built += cythonize([ext], language_level=3, compiler_directives={"binding": False})
+        except Exception as exc:  # noqa: BLE001 - any Cython failure must not break the install
+            if REQUIRE:
+                raise
+            warn(f"cythonize failed for {ext.name} ({exc}): its pure-Python twin serves")
+    return built
 
 
 class OptionalBuildExt(build_ext):
