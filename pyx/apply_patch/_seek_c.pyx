@@ -10,7 +10,9 @@ a typed loop then scans hashes and only confirms real candidates with a string c
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.object cimport PyObject_Hash
 
-from codex.apply_patch._rust import RUST_WHITESPACE as _WS
+cdef extern from "Python.h":
+    object PyUnicode_FromKindAndData(int kind, const void* buffer, Py_ssize_t size)
+    int PyUnicode_4BYTE_KIND
 
 PUNCTUATION = {
     0x2010: "-", 0x2011: "-", 0x2012: "-", 0x2013: "-", 0x2014: "-", 0x2015: "-", 0x2212: "-",
@@ -20,23 +22,77 @@ PUNCTUATION = {
     0x2008: " ", 0x2009: " ", 0x200A: " ", 0x202F: " ", 0x205F: " ", 0x3000: " ",
 }
 
-cdef str WS = _WS
-cdef dict PUNCT = PUNCTUATION
+cdef inline bint _is_ws(Py_UCS4 c) nogil:
+    """char::is_whitespace (Unicode White_Space)."""
+    if c <= 0x20:
+        return c == 0x20 or (0x09 <= c <= 0x0D)
+    if c < 0x85:
+        return False
+    return (c == 0x85 or c == 0xA0 or c == 0x1680 or (0x2000 <= c <= 0x200A) or c == 0x2028
+            or c == 0x2029 or c == 0x202F or c == 0x205F or c == 0x3000)
+
+
+cdef inline Py_UCS4 _ascii_of(Py_UCS4 c) nogil:
+    """Pass 4's punctuation mapping (PUNCTUATION) on one code point."""
+    if c < 0xA0:
+        return c
+    if c == 0xA0 or (0x2002 <= c <= 0x200A) or c == 0x202F or c == 0x205F or c == 0x3000:
+        return 0x20
+    if (0x2010 <= c <= 0x2015) or c == 0x2212:
+        return 0x2D
+    if 0x2018 <= c <= 0x201B:
+        return 0x27
+    if 0x201C <= c <= 0x201F:
+        return 0x22
+    return c
+
+
+cdef inline str _trim(str s, bint left):
+    cdef Py_ssize_t n = len(s)
+    cdef Py_ssize_t start = 0, end = n
+    if left:
+        while start < end and _is_ws(s[start]):
+            start += 1
+    while end > start and _is_ws(s[end - 1]):
+        end -= 1
+    if start == 0 and end == n:
+        return s
+    return s[start:end]
 
 
 cpdef str normalise(str s):
     """Pass 4's form of a line: trimmed, typographic punctuation mapped to ASCII."""
-    s = s.strip(WS)
-    if s.isascii():
-        return s
-    return s.translate(PUNCT)
+    cdef Py_ssize_t n = len(s)
+    cdef Py_ssize_t start = 0, end = n, i, first = -1
+    cdef Py_UCS4 c
+    cdef Py_UCS4* buf
+    while start < end and _is_ws(s[start]):
+        start += 1
+    while end > start and _is_ws(s[end - 1]):
+        end -= 1
+    for i in range(start, end):
+        c = s[i]
+        if _ascii_of(c) != c:
+            first = i
+            break
+    if first < 0:
+        return s if (start == 0 and end == n) else s[start:end]
+    buf = <Py_UCS4*>PyMem_Malloc((end - start) * sizeof(Py_UCS4))
+    if buf == NULL:
+        raise MemoryError()
+    try:
+        for i in range(start, end):
+            buf[i - start] = _ascii_of(s[i])
+        return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, end - start)
+    finally:
+        PyMem_Free(buf)
 
 
 cdef inline str _form_of(int k, str s):
     if k == 1:
-        return s.rstrip(WS)
+        return _trim(s, False)
     if k == 2:
-        return s.strip(WS)
+        return _trim(s, True)
     if k == 3:
         return normalise(s)
     return s

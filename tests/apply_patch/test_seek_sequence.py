@@ -101,13 +101,15 @@ def test_facade_reports_its_implementation():
     assert facade.IMPLEMENTATION == expected
 
 
-ALPHABET = ["a", "a ", " a", "b", "b\t", "\u2013", "-", "", " ", "\u00a0a", "c\u201c", 'c"', "\x1c", "d\u3000"]
+ALPHABET = ["a", "a ", " a", "b", "b\t", "\u2013", "-", "", " ", "\u00a0a", "c\u201c", 'c"', "\x1c", "d\u3000",
+            "\u2000x", "x\u2001", "\u1680y", "1\u22122", "1-2", "\u201fq\u201b", "\"q'", "\u2015", "a\u2009b", "a b",
+            "\u205f", "\u202fz", "\x85", "\u2028w", "e\u2011f", "e-f", "\u00e9", "\U0001f600"]
 
 
 def test_twins_agree_on_random_inputs():
     compiled = load_seek_twin("compiled")
     rng = random.Random(7)
-    for _ in range(3000):
+    for _ in range(6000):
         lines = [rng.choice(ALPHABET) for _ in range(rng.randint(0, 12))]
         pattern = [rng.choice(ALPHABET) for _ in range(rng.randint(0, 4))]
         start = rng.randint(0, 14)
