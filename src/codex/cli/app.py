@@ -1,0 +1,344 @@
+"""The `codex` command line: click commands built from the declarative spec, parsed and rendered
+the way the reference's clap does it.
+
+`run(argv)`:
+
+1. parses `argv` with `codex.cli.clap` against `codex.cli.spec.root()`. Help, version and usage
+   errors are rendered right there, byte for byte as the reference prints them; this path never
+   imports click, so `codex <anything> --help` stays cheap;
+2. validates the enum-typed `-c key=value` overrides (`codex.config.overrides`) with the wording of
+   the command that would load the config;
+3. builds the click commands for the invoked branch only (`build_click_command`) and invokes them:
+   every click command's `parse_args` takes its values from the clap parse (a click command used
+   on its own, `build_click_command().make_context(...)`, parses through the same engine), groups
+   dispatch to the matched subcommand, and the leaf's callback hands an `Invocation` to the
+   handler registered for its command path in `HANDLERS`.
+
+No command is implemented yet: a path without a handler answers `codex: ... is not available in
+this build yet` (exit code 2).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from codex.cli import clap, spec
+
+__all__ = ["HANDLERS", "Invocation", "build_click_command", "dispatch", "run", "run_linux_sandbox"]
+
+# Command path (canonical subcommand names; `()` is `codex` itself, i.e. the interactive TUI) ->
+# "package.module:function". The function receives an `Invocation` and returns the exit code.
+# Modules are imported only when their command runs. Paths without an entry are not available yet.
+HANDLERS: dict[tuple[str, ...], str] = {}
+
+LINUX_SANDBOX_PATH = ("codex-linux-sandbox",)
+
+
+class Invocation:
+    """What a handler receives once the command line parsed.
+
+    - `path`: the command path, e.g. `("exec", "resume")`; `()` for `codex` itself.
+    - `values`: the invoked command's arguments by id (clap's field names: `model`, `image`,
+      `config`, `prompt`...), defaults filled in, global args included. Flags are bools,
+      repeatable/multi-valued args lists, other args a string (or the parsed type) or None.
+    - `explicit`: the ids given on the command line (as opposed to defaults).
+    - `levels`: `(path, values)` for every command from the root to the invoked one (e.g. the
+      top-level interactive options when `codex resume` runs).
+    - `config_overrides`: the raw `-c key=value` strings.
+    - `argv`: the arguments as given (without the program name).
+    """
+
+    __slots__ = ("path", "values", "explicit", "levels", "argv")
+
+    def __init__(self, path, values, explicit, levels, argv):
+        self.path = path
+        self.values = values
+        self.explicit = explicit
+        self.levels = levels
+        self.argv = argv
+
+    @property
+    def config_overrides(self) -> list[str]:
+        return list(self.values.get("config") or [])
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"Invocation(path={self.path!r}, values={self.values!r})"
+
+
+def command_title(path: tuple[str, ...]) -> str:
+    if path == LINUX_SANDBOX_PATH:
+        return "codex-linux-sandbox"
+    return " ".join(("codex",) + path)
+
+
+def _invocation(matches: clap.Matches, argv: list[str]) -> Invocation:
+    levels = []
+    path: tuple[str, ...] = ()
+    m = matches
+    while True:
+        levels.append((path, m.values()))
+        if m.subcommand is None:
+            break
+        path = path + (m.subcommand[0],)
+        m = m.subcommand[1]
+    leaf = levels[-1]
+    return Invocation(leaf[0], leaf[1], frozenset(m.explicit_ids()), tuple(levels), list(argv))
+
+
+def dispatch(invocation: Invocation, path: tuple[str, ...] | None = None) -> int:
+    """Run the handler registered for the invocation's command path."""
+    from codex.cli.arg0 import not_available
+
+    path = invocation.path if path is None else path
+    target = HANDLERS.get(path)
+    if target is None:
+        return not_available(f"`{command_title(path)}`")
+    module_name, _, func_name = target.partition(":")
+    import importlib
+
+    handler = getattr(importlib.import_module(module_name), func_name)
+    code = handler(invocation)
+    return 0 if code is None else int(code)
+
+
+# --------------------------------------------------------------------------------------------
+# output
+# --------------------------------------------------------------------------------------------
+
+
+def _write(stream, text: str) -> None:
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        # Like clap: a closed pipe (`codex --help | head -1`) is not an error.
+        pass
+
+
+def _report_clap_error(err: clap.ClapError) -> int:
+    _write(sys.stderr if err.use_stderr else sys.stdout, err.render())
+    return err.exit_code
+
+
+# --------------------------------------------------------------------------------------------
+# `-c` validation before dispatch
+# --------------------------------------------------------------------------------------------
+
+# How each command reports a config value it cannot load (probed on the reference), by command
+# path prefix; the longest matching prefix wins. `{message}` is serde's message (it ends with a
+# newline), `{caused}` the same indented under anyhow's "Caused by:". `None`: the command does not
+# load the config before doing its work.
+_TUI = "Error loading config.toml: {message}\n"
+_LOAD = "Error: failed to load configuration\n\nCaused by:\n{caused}"
+_CONFIG_ERROR_STYLE: dict[tuple[str, ...], str | None] = {
+    (): _TUI,
+    ("exec",): _TUI,
+    ("review",): _TUI,
+    ("resume",): _TUI,
+    ("fork",): _TUI,
+    ("login",): "Error loading configuration: {message}\n",
+    ("logout",): "Error loading configuration: {message}\n",
+    ("mcp",): _LOAD,
+    ("plugin",): _LOAD,
+    ("mcp-server",): "Error: error loading config: {message}\n",
+    ("archive",): "Error: failed to load config.toml\n",
+    ("unarchive",): "Error: failed to load config.toml\n",
+    ("completion",): None,
+    ("features", "enable"): None,
+    ("features", "disable"): None,
+    ("remote-control",): None,
+    ("update",): None,
+    ("exec-server",): None,
+    ("app-server",): None,
+    ("execpolicy",): None,
+    ("cloud",): None,
+    ("doctor",): None,
+    ("responses-api-proxy",): None,
+    ("stdio-to-uds",): None,
+    ("debug", "app-server"): None,
+    ("debug", "trace-reduce"): None,
+    LINUX_SANDBOX_PATH: None,
+}
+_DEFAULT_CONFIG_ERROR_STYLE = "Error: {message}\n"
+
+
+def _config_error_style(path: tuple[str, ...]) -> str | None:
+    if not path:
+        return _CONFIG_ERROR_STYLE[()]
+    for n in range(len(path), 0, -1):
+        if path[:n] in _CONFIG_ERROR_STYLE:
+            return _CONFIG_ERROR_STYLE[path[:n]]
+    return _DEFAULT_CONFIG_ERROR_STYLE
+
+
+def check_config_overrides(invocation: Invocation) -> int | None:
+    """Validate the `-c` overrides the way the invoked command's config loading would; print the
+    reference's message and return 1 on a bad one, else None."""
+    raw = invocation.config_overrides
+    if not raw:
+        return None
+    style = _config_error_style(invocation.path)
+    if style is None:
+        return None
+    from codex.config import overrides
+
+    try:
+        overrides.validate_enum_overrides(overrides.parse_overrides(raw))
+    except overrides.OverrideError as exc:
+        _write(sys.stderr, f"Error: {exc}\n")
+        return 1
+    except overrides.ConfigValueError as exc:
+        message = str(exc)
+        caused = "\n".join("    " + line for line in message.split("\n")) + "\n"
+        _write(sys.stderr, style.format(message=message, caused=caused))
+        return 1
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# click
+# --------------------------------------------------------------------------------------------
+
+_CLICK_TYPES = None
+
+
+def _click_types():
+    """The click classes, created on first use so that help and errors never import click."""
+    global _CLICK_TYPES
+    if _CLICK_TYPES is not None:
+        return _CLICK_TYPES
+    import click
+
+    class ClapContext(click.Context):
+        """A click context that also holds this command level's clap `Matches`."""
+
+        clap_matches: clap.Matches | None = None
+
+    class ClapCommand(click.Command):
+        """A click command whose arguments are parsed by the clap engine from the spec node.
+
+        The root command parses the whole command line (or takes `preparsed`); a subcommand's
+        context reads its level from the parent's matches. The parsed values become `ctx.params`
+        and the callback dispatches to the handler of the command path.
+        """
+
+        context_class = ClapContext
+
+        def __init__(self, node: clap.Command, path: tuple[str, ...], preparsed=None):
+            super().__init__(
+                node.bin_name if not path else node.name,
+                callback=self._callback,
+                help=node.about,
+                hidden=node.hide,
+                add_help_option=False,
+            )
+            self.node = node
+            self.path = path
+            self.preparsed = preparsed
+
+        def parse_args(self, ctx, args):
+            parent = ctx.parent
+            if isinstance(parent, ClapContext) and parent.clap_matches is not None:
+                sub = parent.clap_matches.subcommand
+                if sub is None or sub[1].command is not self.node:
+                    raise click.UsageError(f"{self.name} was not selected by the command line", ctx)
+                matches = sub[1]
+            elif self.preparsed is not None:
+                matches = self.preparsed
+            else:
+                matches = clap.parse(self.node, list(args))
+            ctx.clap_matches = matches
+            ctx.meta.setdefault("codex.argv", list(args))
+            ctx.params = matches.values()
+            return []
+
+        def _callback(self, **params):
+            ctx = click.get_current_context()
+            root = ctx.find_root()
+            invocation = _invocation(root.clap_matches, root.meta.get("codex.argv", []))
+            if self.path == LINUX_SANDBOX_PATH:
+                invocation.path = LINUX_SANDBOX_PATH
+            code = check_config_overrides(invocation)
+            if code is not None:
+                return code
+            return dispatch(invocation)
+
+    class ClapGroup(ClapCommand, click.Group):
+        """A click group over a spec node with subcommands; children are built on demand."""
+
+        def __init__(self, node: clap.Command, path: tuple[str, ...], preparsed=None):
+            ClapCommand.__init__(self, node, path, preparsed)
+            self.commands = {}
+            self.no_args_is_help = False
+            self.invoke_without_command = True
+            self.chain = False
+            self.result_callback = None
+            self.subcommand_metavar = "COMMAND [ARGS]..."
+
+        def get_command(self, ctx, cmd_name):
+            if cmd_name in self.commands:
+                return self.commands[cmd_name]
+            sc = self.node.find_subcommand(cmd_name)
+            if sc is None or sc.is_help_subcommand:
+                return None
+            cmd = _make_click_command(sc.build(), self.path + (sc.name,))
+            self.commands[sc.name] = cmd
+            return cmd
+
+        def list_commands(self, ctx):
+            self.node.build()
+            return [sc.name for sc in self.node.subcommands if not sc.hide and not sc.is_help_subcommand]
+
+        def invoke(self, ctx):
+            matches = ctx.clap_matches
+            if matches is None or matches.subcommand is None:
+                return click.Command.invoke(self, ctx)
+            name = matches.subcommand[0]
+            cmd = self.get_command(ctx, name)
+            ctx.invoked_subcommand = name
+            with ctx:
+                sub_ctx = cmd.make_context(name, [], parent=ctx)
+                with sub_ctx:
+                    return sub_ctx.command.invoke(sub_ctx)
+
+    _CLICK_TYPES = (ClapContext, ClapCommand, ClapGroup)
+    return _CLICK_TYPES
+
+
+def _make_click_command(node: clap.Command, path: tuple[str, ...], preparsed=None):
+    _, command_cls, group_cls = _click_types()
+    node.build()
+    if node.subcommands:
+        return group_cls(node, path, preparsed)
+    return command_cls(node, path, preparsed)
+
+
+def build_click_command(node: clap.Command | None = None, preparsed: clap.Matches | None = None):
+    """The click command for the `codex` tree (or another spec root, e.g. the Linux sandbox
+    helper). Subcommands are built when first looked up."""
+    if node is None:
+        node = spec.root()
+    path = LINUX_SANDBOX_PATH if node.name == "codex-linux-sandbox" else ()
+    return _make_click_command(node, path, preparsed)
+
+
+def _invoke(root: clap.Command, argv: list[str], prog_name: str) -> int:
+    try:
+        matches = clap.parse(root, argv)
+    except clap.ClapError as err:
+        return _report_clap_error(err)
+    command = build_click_command(root, preparsed=matches)
+    ctx = command.make_context(prog_name, list(argv))
+    with ctx:
+        code = command.invoke(ctx)
+    return 0 if code is None else int(code)
+
+
+def run(argv: list[str]) -> int:
+    """Run `codex` with `argv` (without the program name); returns the exit code."""
+    return _invoke(spec.root(), list(argv), "codex")
+
+
+def run_linux_sandbox(argv: list[str]) -> int:
+    """Run the `codex-linux-sandbox` helper's command line; returns the exit code."""
+    return _invoke(spec.linux_sandbox(), list(argv), "codex-linux-sandbox")
