@@ -145,6 +145,9 @@ def _update_body(rng: random.Random, lines: list[str]) -> list[str]:
                 body[i] = body[i][0] + _near_miss(rng, body[i][1:])
         if rng.random() < 0.05:
             body.insert(rng.randrange(len(body) + 1), "")  # an empty line = empty context line
+        if rng.random() < 0.04:
+            body.insert(rng.randrange(len(body) + 1), rng.choice(
+                ["\\ No newline at end of file", "#comment", "+", "-", " ", "@@ ", " @@", "*** End of File ", "\t-x"]))
         # header
         if header_kind < 0.55 or ctx_start == 0:
             header = "@@"
@@ -157,6 +160,8 @@ def _update_body(rng: random.Random, lines: list[str]) -> list[str]:
         if c == 0 and rng.random() < 0.15:
             pass  # first chunk may omit its @@ line
         else:
+            if rng.random() < 0.03:
+                header = rng.choice([header + " ", " " + header, "@@@", "@@ @@"])
             out.append(header)
         out.extend(body)
         end = start + length + after
@@ -201,6 +206,14 @@ def make_case(rng: random.Random, index: int) -> dict:
             texts[p].pop()
     if rng.random() < 0.05:
         files["adir/inner.txt"] = "inner\n"
+    if texts and rng.random() < 0.08:
+        target = rng.choice(list(texts))
+        files["link.txt"] = {"symlink": target}
+        texts["link.txt"] = texts[target]
+    if rng.random() < 0.04:
+        files[rng.choice(["dangling", "dir/dangling.txt"])] = {"symlink": "nowhere"}
+    if rng.random() < 0.03:
+        files["dlink"] = {"symlink": "adir" if "adir/inner.txt" in files else "."}
     existing = list(texts)
 
     hunks: list[str] = []
@@ -235,11 +248,24 @@ def make_case(rng: random.Random, index: int) -> dict:
                 pass  # an update without chunks
             else:
                 hunks.extend(_update_body(rng, lines))
-        else:
+        elif r < 0.95:
             hunks.append(rng.choice([
                 "*** Frobnicate File: x", "garbage line", "", "+stray add line", "*** Add File:",
                 "*** Update File:", "@@", "*** End of File", "*** Delete File:  spaced.txt ",
+                "*** add file: lower.txt", "***Add File: tight.txt", "*** Add File:   lead.txt",
+                "\ufeff*** Add File: bom.txt", "*** Move to: nowhere.txt",
             ]))
+        else:
+            # Sequences on one path: delete then add, add then update, move then update.
+            p = _path(rng, existing) if existing else "seq.txt"
+            kind = rng.random()
+            if kind < 0.33:
+                hunks += ["*** Delete File: " + p, "*** Add File: " + p, "+again"]
+            elif kind < 0.66:
+                hunks += ["*** Add File: " + p, "+one", "+two", "*** Update File: " + p, "@@", "-one", "+ONE"]
+            else:
+                hunks += ["*** Add File: " + p, "+x", "*** Update File: " + p, "*** Move to: moved.txt", "@@", "-x", "+y",
+                          "*** Update File: moved.txt", "@@", "-y", "+z"]
 
     body = ["*** Begin Patch", *hunks, "*** End Patch"]
     env = rng.random() * 1.6
@@ -260,7 +286,10 @@ def make_case(rng: random.Random, index: int) -> dict:
         body = [] if rng.random() < 0.5 else ["*** Begin Patch"]
 
     sep = "\r\n" if rng.random() < 0.08 else "\n"
-    patch = sep.join(body)
+    if body and rng.random() < 0.04:
+        patch = "".join(line + rng.choice(["\n", "\r\n", "\n", "\r\r\n"]) for line in body[:-1]) + body[-1]
+    else:
+        patch = sep.join(body)
     r = rng.random()
     if r < 0.6:
         patch += sep
