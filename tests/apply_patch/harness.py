@@ -38,15 +38,16 @@ def reference_required() -> bool:
 
 
 def find_reference_binary() -> Path | None:
-    """The reference codex binary, via tests/parity/reference.py when it is there, else
-    $CODEX_REF or <repo>/.reference/...; None when it is not installed."""
+    """The reference codex binary, via tests/parity/reference.py when it is there (which may
+    install it with npm, see there), else $CODEX_REF or <repo>/.reference/...; None when it
+    cannot be had."""
     try:
         from parity.reference import ReferenceUnavailable, find_reference
     except Exception:  # noqa: BLE001 - the helper is optional
         find_reference = None
     if find_reference is not None:
         try:
-            return Path(find_reference(install=False))
+            return Path(find_reference())
         except ReferenceUnavailable:
             return None
         except Exception:  # noqa: BLE001
