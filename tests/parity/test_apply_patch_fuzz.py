@@ -9,7 +9,7 @@ directory replaced by <CWD>) and exit codes must be identical.
 
     APPLY_PATCH_FUZZ_CASES=5000 APPLY_PATCH_FUZZ_SEED=7 pytest tests/parity/test_apply_patch_fuzz.py
 
-Defaults: 400 cases, seed 20240136. A disagreement is written to
+Defaults: 1000 cases, seed 20240136. A disagreement is written to
 .scratch/apply_patch/fuzz-failures/<name>.json (case + both outcomes) for triage; once fixed it
 belongs in fixtures/apply_patch/cases/ (tests/apply_patch/test_cases.py replays those).
 """
@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from apply_patch import harness  # noqa: E402
 from apply_patch.fuzzgen import make_cases  # noqa: E402
 
-DEFAULT_CASES = 400
+DEFAULT_CASES = 1000
 DEFAULT_SEED = 20240136
 
 
