@@ -267,13 +267,11 @@ def _click_types():
         """A click group over a spec node with subcommands; children are built on demand."""
 
         def __init__(self, node: clap.Command, path: tuple[str, ...], preparsed=None):
+            # ClapCommand.__init__ reaches click.Group.__init__ through the MRO.
             ClapCommand.__init__(self, node, path, preparsed)
-            self.commands = {}
-            self.no_args_is_help = False
+            # clap decides whether a subcommand is required; the group's own callback runs
+            # when none was given (e.g. `codex` alone starts the TUI).
             self.invoke_without_command = True
-            self.chain = False
-            self.result_callback = None
-            self.subcommand_metavar = "COMMAND [ARGS]..."
 
         def get_command(self, ctx, cmd_name):
             if cmd_name in self.commands:
