@@ -55,11 +55,11 @@ def test_apply_patch_matches_reference_on_random_cases():
     ref = harness.require_reference()
     launcher = harness.reference_launcher(ref)
     root = harness.scratch_root() / f"fuzz-{os.getpid()}"
-    env = harness.reference_env(root)
     cases = make_cases(_seed(), _count())
     failures_dir = harness.scratch_root() / "fuzz-failures"
 
     try:
+        env = harness.reference_env(root)
         with ThreadPoolExecutor(max_workers=min(16, (os.cpu_count() or 2) * 2)) as pool:
             ref_futures = [
                 pool.submit(_run_reference_case, launcher, env, case, root / "ref" / str(i))

@@ -21,16 +21,23 @@ __all__ = [
     "SET",
     "SET_FALSE",
     "SET_TRUE",
+    "UNBOUNDED",
     "VERSION",
     "Arg",
     "ArgGroup",
     "ClapError",
     "Command",
+    "IntParser",
     "Matches",
     "PossibleValue",
+    "UnsignedParser",
+    "ValueParseError",
+    "did_you_mean",
     "doc_to_help",
     "parse",
     "render_help",
+    "render_version",
+    "wrap",
 ]
 
 # Arg actions (clap::ArgAction).
@@ -198,26 +205,27 @@ def _trim_end(s: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-class ValueError_(Exception):
-    """A value parser's complaint; becomes clap's `invalid value 'X' for '<ARG>': <message>`."""
+class ValueParseError(Exception):
+    """Raised by a value parser (any callable `str -> value` set as `Arg.value_parser`); becomes
+    clap's `invalid value 'X' for '<ARG>': <message>`."""
 
 
 def _rust_int(raw: str) -> int:
     """Parse like Rust's `i64::from_str` (optional sign, decimal digits only)."""
     if raw == "":
-        raise ValueError_("cannot parse integer from empty string")
+        raise ValueParseError("cannot parse integer from empty string")
     s = raw
     if s[0] in "+-":
         s = s[1:]
         if s == "":
-            raise ValueError_("invalid digit found in string")
+            raise ValueParseError("invalid digit found in string")
     if not s.isascii() or not s.isdigit():
-        raise ValueError_("invalid digit found in string")
+        raise ValueParseError("invalid digit found in string")
     value = int(raw)
     if value > 2**63 - 1:
-        raise ValueError_("number too large to fit in target type")
+        raise ValueParseError("number too large to fit in target type")
     if value < -(2**63):
-        raise ValueError_("number too small to fit in target type")
+        raise ValueParseError("number too small to fit in target type")
     return value
 
 
@@ -233,7 +241,7 @@ class IntParser:
     def __call__(self, raw: str) -> int:
         value = _rust_int(raw)
         if not self.lo <= value <= self.hi:
-            raise ValueError_(f"{value} is not in {self.lo}..={self.hi}")
+            raise ValueParseError(f"{value} is not in {self.lo}..={self.hi}")
         return value
 
 
@@ -247,13 +255,13 @@ class UnsignedParser:
 
     def __call__(self, raw: str) -> int:
         if raw == "":
-            raise ValueError_("cannot parse integer from empty string")
+            raise ValueParseError("cannot parse integer from empty string")
         s = raw[1:] if raw[0] == "+" else raw
         if s == "" or not s.isascii() or not s.isdigit():
-            raise ValueError_("invalid digit found in string")
+            raise ValueParseError("invalid digit found in string")
         value = int(s)
         if value > self.hi:
-            raise ValueError_("number too large to fit in target type")
+            raise ValueParseError("number too large to fit in target type")
         return value
 
 
@@ -262,7 +270,7 @@ def _bool_parser(raw: str) -> bool:
         return True
     if raw == "false":
         return False
-    raise ValueError_(f"value was not a boolean")  # pragma: no cover - clap never feeds other values
+    raise ValueParseError("value was not a boolean")  # pragma: no cover - only "true"/"false" arrive
 
 
 # --------------------------------------------------------------------------------------------
@@ -1079,11 +1087,8 @@ def _format_error(err: ClapError) -> str:
     for key, what in (("suggested_subcommand", "subcommand"), ("suggested_arg", "argument"),
                       ("suggested_value", "value")):
         valid = c.get(key)
-        if valid is None:
+        if not valid:
             continue
-        if isinstance(valid, list) and not valid:
-            # An empty list of candidates still opens the block (clap's ContextValue::Strings).
-            pass
         out += "\n"
         if not suggested:
             out += "\n"
@@ -2175,7 +2180,7 @@ class _Parser:
         if a.value_parser is not None:
             try:
                 return a.value_parser(raw)
-            except ValueError_ as exc:
+            except ValueParseError as exc:
                 raise ClapError(E_VALUE_VALIDATION, cmd, invalid_arg=str(a), invalid_value=raw,
                                 source=str(exc)) from None
         return raw

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from codex.cli.clap import UNBOUNDED, Arg, ArgGroup, Command, IntParser, UnsignedParser
 from codex.cli.clap import PossibleValue as PV
-from codex.cli.clap import ValueError_
+from codex.cli.clap import ValueParseError
 
 VERSION = "0.136.0"
 
@@ -43,10 +43,10 @@ def _bounded_count(what: str, lo: int, hi: int):
     def parse(raw: str) -> int:
         digits = raw[1:] if raw.startswith("+") else raw
         if not digits or not digits.isascii() or not digits.isdigit() or int(digits) >= 2**64:
-            raise ValueError_(f"{what} must be an integer between {lo} and {hi}")
+            raise ValueParseError(f"{what} must be an integer between {lo} and {hi}")
         value = int(digits)
         if not lo <= value <= hi:
-            raise ValueError_(f"{what} must be between {lo} and {hi}")
+            raise ValueParseError(f"{what} must be between {lo} and {hi}")
         return value
 
     return parse
@@ -60,7 +60,7 @@ def env_pair(raw: str) -> tuple[str, str]:
     """`codex mcp add --env KEY=VALUE` (mcp_cmd.rs `parse_env_pair`)."""
     key, sep, value = raw.partition("=")
     if not sep or not key.strip():
-        raise ValueError_("environment entries must be in KEY=VALUE form")
+        raise ValueParseError("environment entries must be in KEY=VALUE form")
     return key.strip(), value
 
 
@@ -70,9 +70,9 @@ def app_server_listen_url(raw: str) -> str:
         return raw
     if raw.startswith("ws://"):
         if not _is_socket_addr(raw[len("ws://"):]):
-            raise ValueError_(f"invalid websocket --listen URL `{raw}`; expected `ws://IP:PORT`")
+            raise ValueParseError(f"invalid websocket --listen URL `{raw}`; expected `ws://IP:PORT`")
         return raw
-    raise ValueError_(
+    raise ValueParseError(
         f"unsupported --listen URL `{raw}`; expected `stdio://`, `unix://`, `unix://PATH`, "
         "`ws://IP:PORT`, or `off`"
     )
@@ -93,6 +93,13 @@ def _is_socket_addr(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+def global_arg(arg: Arg) -> Arg:
+    """`cmd.mut_arg(id, |a| a.global(true))`: the same arg, also propagated to subcommands."""
+    arg = arg.copy()
+    arg.global_ = True
+    return arg
+
 
 # --- shared arguments (the upstream structs that commands flatten) ---
 
@@ -456,50 +463,16 @@ def exec_() -> Command:
                 """,
                 value_name="PROMPT",
             ),
-            Arg(
-                "strict_config",
-                """
-                Error out when config.toml contains fields that are not recognized by this version
-                of Codex
-                """,
-                long="strict-config",
-                flag=True,
-                global_=True,
-            ),
+            # `ExecSharedCliOptions`: `SharedCliOptions` with some args made global.
+            global_arg(STRICT_CONFIG),
             IMAGE,
-            Arg(
-                "model",
-                "Model the agent should use",
-                short="m",
-                long="model",
-                value_name="MODEL",
-                global_=True,
-            ),
+            global_arg(MODEL),
             OSS,
             LOCAL_PROVIDER,
             PROFILE,
             SANDBOX,
-            Arg(
-                "dangerously_bypass_approvals_and_sandbox",
-                """
-                Skip all confirmation prompts and execute commands without sandboxing. EXTREMELY
-                DANGEROUS. Intended solely for running in environments that are externally
-                sandboxed
-                """,
-                long="dangerously-bypass-approvals-and-sandbox",
-                flag=True,
-                global_=True,
-            ),
-            Arg(
-                "dangerously_bypass_hook_trust",
-                """
-                Run enabled hooks without requiring persisted hook trust for this invocation.
-                DANGEROUS. Intended only for automation that already vets hook sources
-                """,
-                long="dangerously-bypass-hook-trust",
-                flag=True,
-                global_=True,
-            ),
+            global_arg(DANGEROUSLY_BYPASS_APPROVALS_AND_SANDBOX),
+            global_arg(DANGEROUSLY_BYPASS_HOOK_TRUST),
             CD,
             ADD_DIR,
             Arg(
