@@ -5,7 +5,7 @@ import importlib
 import subprocess
 import sys
 
-COMPILED = ["codex.model._sse_c"]
+COMPILED = ["codex.model._sse_c", "codex.apply_patch._seek_c"]
 
 
 def main() -> int:
@@ -15,9 +15,11 @@ def main() -> int:
     assert out == "codex-cli 0.136.0\n", repr(out)
     for name in COMPILED:
         importlib.import_module(name)
+    from codex.apply_patch import seek_sequence
     from codex.model import sse
 
-    assert sse.IMPLEMENTATION == "compiled", sse.IMPLEMENTATION
+    for facade in (sse, seek_sequence):
+        assert facade.IMPLEMENTATION == "compiled", (facade.__name__, facade.IMPLEMENTATION)
     print("smoke test passed")
     return 0
 

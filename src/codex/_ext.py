@@ -7,8 +7,8 @@ when it imports, unless `CODEX_NO_EXTENSIONS` is set to a non-empty value other 
 
 from __future__ import annotations
 
-import importlib
 import os
+import sys
 from types import ModuleType
 
 
@@ -20,7 +20,9 @@ def load_twin(compiled: str, pure: str) -> ModuleType:
     """Return the compiled module `compiled` if allowed and importable, else `pure`."""
     if not extensions_disabled():
         try:
-            return importlib.import_module(compiled)
+            __import__(compiled)
+            return sys.modules[compiled]
         except ImportError:
             pass
-    return importlib.import_module(pure)
+    __import__(pure)
+    return sys.modules[pure]
