@@ -71,17 +71,27 @@ def test_linux_sandbox_name_has_its_own_cli(named):
 def test_apply_patch_names_do_not_reach_the_main_cli(named, name):
     prog = named(name)
     proc = run([prog, "--help"])
-    # `--help` is not an option of apply_patch: it is taken as the patch text.
-    assert "Usage: codex" not in proc.stdout
-    assert proc.returncode in (1, 2)
-    assert proc.stderr
+    # `--help` is not an option of apply_patch: it is taken as the patch text (as the reference).
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        1, "", "Invalid patch: The first line of the patch must be '*** Begin Patch'\n")
+    proc = run([prog])
+    assert (proc.returncode, proc.stderr) == (2, "Usage: apply_patch 'PATCH'\n       echo 'PATCH' | apply_patch\n")
+
+
+def test_apply_patch_name_applies_a_patch(named, tmp_path):
+    prog = named("apply_patch")
+    work = tmp_path / "work"
+    work.mkdir()
+    proc = run([prog, "*** Begin Patch\n*** Add File: added.txt\n+hi\n*** End Patch\n"], cwd=work)
+    assert (proc.returncode, proc.stdout) == (0, "Success. Updated the following files:\nA added.txt\n")
+    assert (work / "added.txt").read_text() == "hi\n"
 
 
 def test_run_as_apply_patch_flag_dispatches(named):
     prog = named("codex")
     proc = run([prog, "--codex-run-as-apply-patch", "this is not a patch"])
-    assert "Usage: codex" not in proc.stdout + proc.stderr
-    assert proc.returncode in (1, 2)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        1, "", "Invalid patch: The first line of the patch must be '*** Begin Patch'\n")
 
 
 def test_execve_wrapper_name_does_not_reach_the_main_cli(named):
