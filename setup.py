@@ -18,6 +18,7 @@ CYTHON_MODULES = [
     ("codex.model._sse_c", ["pyx/model/_sse_c.pyx"]),
     ("codex.apply_patch._seek_c", ["pyx/apply_patch/_seek_c.pyx"]),
     ("codex.file_search._match_c", ["pyx/file_search/_match_c.pyx"]),
+    ("codex.process._spawn_c", ["pyx/process/_spawn_c.pyx"]),
 ]
 
 REQUIRE = os.environ.get("CODEX_REQUIRE_EXTENSIONS", "") not in ("", "0")
