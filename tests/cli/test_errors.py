@@ -56,7 +56,13 @@ def test_probe_config_override_error(cli, probe):
 @pytest.mark.parametrize("probe", list(_probe_cases("runs")))
 def test_probe_parses_and_dispatches(cli, probe):
     """The reference accepted the command line and ran the command; here it reaches the
-    (not yet available) handler."""
+    (not yet available) handler. Commands that have a handler now are covered by their own tests."""
+    from codex.cli import app, clap, spec
+
+    root = spec.linux_sandbox() if probe["argv0"] == "codex-linux-sandbox" else spec.root()
+    path = app._invocation(clap.parse(root, list(probe["args"])), []).path
+    if path in app.HANDLERS:
+        pytest.skip(f"`{' '.join(path)}` has a handler")
     r = cli(probe["args"], argv0=probe["argv0"])
     assert r.code == 2
     assert r.out == ""

@@ -29,7 +29,11 @@ __all__ = ["HANDLERS", "Invocation", "build_click_command", "dispatch", "run", "
 # Command path (canonical subcommand names; `()` is `codex` itself, i.e. the interactive TUI) ->
 # "package.module:function". The function receives an `Invocation` and returns the exit code.
 # Modules are imported only when their command runs. Paths without an entry are not available yet.
-HANDLERS: dict[tuple[str, ...], str] = {}
+HANDLERS: dict[tuple[str, ...], str] = {
+    ("features", "list"): "codex.config.features_cmd:list_cmd",
+    ("features", "enable"): "codex.config.features_cmd:enable_cmd",
+    ("features", "disable"): "codex.config.features_cmd:disable_cmd",
+}
 
 LINUX_SANDBOX_PATH = ("codex-linux-sandbox",)
 
