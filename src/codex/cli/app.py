@@ -33,6 +33,7 @@ HANDLERS: dict[tuple[str, ...], str] = {
     ("features", "list"): "codex.config.features_cmd:list_cmd",
     ("features", "enable"): "codex.config.features_cmd:enable_cmd",
     ("features", "disable"): "codex.config.features_cmd:disable_cmd",
+    ("execpolicy", "check"): "codex.execpolicy.execpolicycheck:main",
 }
 
 LINUX_SANDBOX_PATH = ("codex-linux-sandbox",)
