@@ -58,4 +58,15 @@ def transcript_messages():
         for i, line in enumerate(f.read_text().splitlines()):
             if line.strip():
                 rec = json.loads(line)
-                yield f"{f.name}:{i + 1}", rec["dir"], json.dumps(rec["msg"], ensure_ascii=False)
+                if "msg" in rec:
+                    yield f"{f.name}:{i + 1}", rec["dir"], json.dumps(rec["msg"], ensure_ascii=False)
+
+
+def transcript_raw_lines():
+    for f in sorted((APP / "transcripts").glob("*.jsonl")):
+        if f.name.endswith(".requests.jsonl"):
+            continue
+        for i, line in enumerate(f.read_text().splitlines()):
+            rec = json.loads(line)
+            if "raw" in rec:
+                yield f"{f.name}:{i + 1}", rec["dir"], rec["raw"]

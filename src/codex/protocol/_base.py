@@ -23,6 +23,7 @@ __all__ = [
     "UnsetType",
     "Wire",
     "ProtocolError",
+    "FlatUnion",
     "decode",
     "convert",
     "encode",
@@ -80,6 +81,25 @@ def convert(obj: Any, type: type[T] | Any, what: str, *, prefix: str = "$") -> T
         return msgspec.convert(obj, type=type)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise _error(what, exc, prefix) from None
+
+
+class FlatUnion:
+    """A serde struct that flattens an internally tagged enum: the tag is not the first
+    key, which msgspec's tagged unions cannot express. The variants are plain Structs
+    carrying the tag as an ordinary field; ``convert`` dispatches on it."""
+
+    def __init__(self, tag: str, variants: dict[str, type]) -> None:
+        self.tag = tag
+        self.variants = variants
+
+    def convert(self, obj: Any, what: str, prefix: str = "$") -> Any:
+        if not isinstance(obj, dict):
+            raise ProtocolError(what, prefix, f"Expected `object`, got `{type(obj).__name__}`")
+        value = obj.get(self.tag)
+        cls = self.variants.get(value) if isinstance(value, str) else None
+        if cls is None:
+            raise ProtocolError(what, f"{prefix}.{self.tag}", f"Invalid value {value!r}")
+        return convert(obj, cls, what, prefix=prefix)
 
 
 _encoder = msgspec.json.Encoder()
