@@ -29,7 +29,8 @@ __all__ = [
     "AgentReasoningRawContent", "TokenCount", "PatchApplyEnd", "ErrorEvent", "WarningEvent",
     "ContextCompacted", "TurnAborted", "ThreadRolledBack", "EnteredReviewMode", "ExitedReviewMode",
     "ExecCommandEnd", "McpToolCallEnd", "WebSearchEnd", "ViewImageToolCall", "ThreadNameUpdated",
-    "UndoCompleted", "StreamError", "PlanUpdate", "KNOWN_EVENT_MSG_TYPES",
+    "UndoCompleted", "StreamError", "PlanUpdate", "KNOWN_EVENT_MSG_TYPES", "UntypedEventMsg",
+    "UNTYPED_PERSISTED_EVENT_MSG_TYPES",
 ]
 
 
@@ -324,6 +325,26 @@ EventMsg = Union[
 KNOWN_EVENT_MSG_TYPES = frozenset(c.__struct_config__.tag for c in EventMsg.__args__)  # type: ignore[attr-defined]
 
 
+class UntypedEventMsg(dict):
+    """An ``EventMsg`` kind that the recorder persists but that is not typed here (no
+    capture pins its fields down): kept as the JSON object it was, key order included,
+    so it re-encodes identically. ``.type`` is its kind."""
+
+    @property
+    def type(self) -> str:
+        return self["type"]
+
+
+# Persisted by the 0.136 recorder (rollout/src/policy.rs) in limited or extended mode,
+# kept verbatim; any other kind is an error, as for serde.
+UNTYPED_PERSISTED_EVENT_MSG_TYPES = frozenset({
+    "thread_goal_updated", "image_generation_end", "item_completed", "sub_agent_activity",
+    "guardian_assessment", "collab_agent_spawn_end", "collab_agent_interaction_end",
+    "collab_waiting_end", "collab_close_end", "collab_resume_end", "dynamic_tool_call_request",
+    "dynamic_tool_call_response", "guardian_warning", "model_reroute", "model_verification",
+})
+
+
 # --- the line -----------------------------------------------------------------------------
 
 RolloutItemType = Literal["session_meta", "response_item", "compacted", "turn_context", "event_msg"]
@@ -348,8 +369,18 @@ class _RawLine(msgspec.Struct):
     payload: msgspec.Raw
 
 
-def decode_event_msg(data: bytes | str, *, prefix: str = "$"):
-    return decode(data, EventMsg, "event_msg", prefix=prefix)
+class _TypeProbe(msgspec.Struct):
+    type: str = ""
+
+
+def decode_event_msg(data: bytes | str, *, prefix: str = "$", what: str = "event_msg"):
+    """Typed ``EventMsg``; an untyped persisted kind gives ``UntypedEventMsg``."""
+    probe = decode(data, _TypeProbe, what, prefix=prefix)
+    if probe.type in UNTYPED_PERSISTED_EVENT_MSG_TYPES:
+        return UntypedEventMsg(decode(data, dict, what, prefix=prefix))
+    if probe.type not in KNOWN_EVENT_MSG_TYPES:
+        raise ProtocolError(what, prefix + ".type", f"unknown event_msg type {probe.type!r}")
+    return decode(data, EventMsg, what, prefix=prefix)
 
 
 def decode_rollout_line(data: bytes | str) -> RolloutLine:
@@ -359,6 +390,8 @@ def decode_rollout_line(data: bytes | str) -> RolloutLine:
     payload = bytes(raw.payload)
     if raw.type == "response_item":
         item = decode_response_item(payload, what=what, prefix="$.payload")
+    elif raw.type == "event_msg":
+        item = decode_event_msg(payload, what=what, prefix="$.payload")
     else:
         typ = _PAYLOAD_TYPES.get(raw.type)
         if typ is None:
