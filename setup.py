@@ -40,7 +40,7 @@ def extensions() -> list[Extension]:
         if REQUIRE:
             raise
         warn("Cython is not available: the compiled modules are skipped, pure twins serve")
-        return []
+        return cffi_extensions()
     built = []
     for ext in mods:  # one at a time: a broken .pyx costs only its own module
         try:
@@ -49,7 +49,24 @@ def extensions() -> list[Extension]:
             if REQUIRE:
                 raise
             warn(f"cythonize failed for {ext.name} ({exc}): its pure-Python twin serves")
-    return built
+    return built + cffi_extensions()
+
+
+def cffi_extensions() -> list[Extension]:
+    """C modules built through cffi's API mode (csrc/): the sandbox installer. No pure twin:
+    without it sandboxed execution fails closed (needs cffi and libseccomp-dev to build)."""
+    if not sys.platform.startswith("linux"):
+        return []
+    try:
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "csrc", "sandbox"))
+        from build_sandbox import ffibuilder
+
+        return [ffibuilder.distutils_extension(tmpdir="build/cffi")]
+    except Exception as exc:  # noqa: BLE001 - e.g. cffi missing: warn, sandboxing fails closed
+        if REQUIRE:
+            raise
+        warn(f"cannot prepare the sandbox C module ({exc}): sandboxed execution will fail closed")
+        return []
 
 
 class OptionalBuildExt(build_ext):

@@ -1,0 +1,296 @@
+"""The Linux sandbox: bubblewrap (the default) or Landlock + seccomp (the fallback), one interface.
+
+Mirrors codex-rs/linux-sandbox (linux_run_main.rs, bwrap.rs, seccomp.rs) and
+codex-rs/sandboxing/src/bwrap.rs:
+
+* **bwrap**: the system `bwrap` (``/usr/bin/bwrap`` first, then ``$PATH``) builds the view of the
+  filesystem -- ``--new-session --die-with-parent --ro-bind / / --dev /dev``, ``--bind R R`` per
+  writable root, each root's protected subpaths (``.git``, ``.agents``, ``.codex``) re-mounted
+  read-only (``--ro-bind`` when they exist, an empty read-only tmpfs when they do not, so they
+  cannot be created), then ``--unshare-user --unshare-pid``, ``--unshare-net`` unless the network
+  is allowed, ``--proc /proc`` unless ``no_proc``. The seccomp filter (codex_sandbox.c through
+  libseccomp) is then installed inside, in the command's own process:
+
+  - ``seccomp_via="fd"`` (default): the filter is exported as BPF into a memfd handed to bwrap's
+    ``--seccomp FD``; bwrap sets no_new_privs and loads it right before it execs the command,
+    after it has set up the namespaces and the loopback device. One process image fewer than
+  - ``seccomp_via="helper"``: upstream's two-stage flow, bwrap runs this helper again inside
+    (``codex-linux-sandbox ... --apply-seccomp-then-exec -- CMD``) which loads the filter and
+    execs the command. ``CODEX_SANDBOX_SECCOMP=helper`` selects it.
+
+* **landlock** (``features.use_legacy_landlock``, or no usable bwrap / user namespaces): in this
+  process, Landlock (read everywhere, write to the writable roots and /dev/null) + seccomp, then
+  exec. Like the reference it refuses policies that need carve-outs it cannot express (a
+  writable root with read-only subpaths): fail closed.
+
+Neither available (no C module, no bwrap and no Landlock): `SandboxUnavailable`, and the command
+does not run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+
+from codex.sandbox import native
+from codex.sandbox.native import SandboxUnavailable
+from codex.sandbox.policy import PermissionProfile, SandboxPolicy
+
+__all__ = [
+    "LEGACY_LANDLOCK_REFUSAL",
+    "Prepared",
+    "SandboxUnavailable",
+    "bwrap_filesystem_args",
+    "bwrap_usable",
+    "run_sandboxed",
+    "find_bwrap",
+    "prepare",
+    "select_mechanism",
+    "seccomp_mode_for",
+]
+
+MECHANISMS = ("bwrap", "landlock")
+NETWORK_DISABLED_ENV = "CODEX_SANDBOX_NETWORK_DISABLED"
+LEGACY_LANDLOCK_REFUSAL = (
+    "permission profiles requiring direct runtime enforcement are incompatible with --use-legacy-landlock"
+)
+
+
+def find_bwrap() -> str | None:
+    """`/usr/bin/bwrap` when present (as upstream prefers it), else `bwrap` on PATH."""
+    if os.access("/usr/bin/bwrap", os.X_OK):
+        return "/usr/bin/bwrap"
+    return shutil.which("bwrap")
+
+
+def _read_int(path: str) -> int | None:
+    try:
+        with open(path) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def bwrap_usable() -> tuple[bool, str]:
+    """(usable, reason): a bwrap binary and user namespaces the kernel lets us create."""
+    if find_bwrap() is None:
+        return False, "bubblewrap (bwrap) is not installed"
+    if _read_int("/proc/sys/user/max_user_namespaces") == 0:
+        return False, "user namespaces are disabled (user.max_user_namespaces = 0)"
+    if os.geteuid() != 0 and _read_int("/proc/sys/kernel/unprivileged_userns_clone") == 0:
+        return False, "unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone = 0)"
+    if os.geteuid() != 0 and _read_int("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1:
+        return False, "AppArmor restricts unprivileged user namespaces"
+    return True, ""
+
+
+def select_mechanism(prefer: str | None = None) -> str:
+    """`bwrap` or `landlock`. `prefer="landlock"` (features.use_legacy_landlock) forces the
+    legacy path; `CODEX_SANDBOX_MECHANISM` overrides both. Raises SandboxUnavailable."""
+    prefer = os.environ.get("CODEX_SANDBOX_MECHANISM") or prefer
+    if prefer not in (None, "", *MECHANISMS):
+        raise SandboxUnavailable(f"unknown sandbox mechanism `{prefer}` (expected bwrap or landlock)")
+    native.load()  # both mechanisms need the C module (seccomp); fail closed without it
+    if prefer == "bwrap":
+        ok, why = bwrap_usable()
+        if not ok:
+            raise SandboxUnavailable(why)
+        return "bwrap"
+    if prefer != "landlock":
+        ok, why = bwrap_usable()
+        if ok:
+            return "bwrap"
+    if native.landlock_abi() < 1:
+        reason = "" if prefer == "landlock" else f"{why}, and "
+        raise SandboxUnavailable(f"{reason}Landlock is not available in this kernel")
+    return "landlock"
+
+
+def seccomp_mode_for(profile: PermissionProfile) -> int | None:
+    """upstream's network_seccomp_mode: Restricted when the network is off, VM-socket
+    restrictions when only the filesystem is restricted, nothing for full access."""
+    if not profile.has_full_network_access():
+        return native.SECCOMP_RESTRICTED
+    if not profile.has_full_disk_write_access():
+        return native.SECCOMP_VMSOCK
+    return None
+
+
+def _depth(path: str) -> int:
+    return len([p for p in path.split("/") if p])
+
+
+def bwrap_filesystem_args(profile: PermissionProfile, cwd: str, env: dict[str, str] | None = None,
+                          created: list[str] | None = None) -> list[str]:
+    """The mount arguments: `--ro-bind / / --dev /dev`, then each writable root with its
+    protected subpaths. Missing protected subpaths are masked with an empty read-only tmpfs;
+    bwrap creates their mountpoints on the host, so they are appended to `created` (removed
+    again after the run, as upstream's bwrap_mount_cleanup does)."""
+    args = ["--ro-bind", "/", "/", "--dev", "/dev"]
+    roots = [r for r in profile.writable_roots(cwd, env) if os.path.isdir(r.root)]
+    roots.sort(key=lambda r: _depth(r.root))  # a parent bind must not hide a nested one
+    protected = [sub for r in roots for sub in r.read_only_subpaths]
+    for root in roots:
+        args += ["--bind", root.root, root.root]
+        for sub in dict.fromkeys(p for p in protected if p.startswith(root.root.rstrip("/") + "/")):
+            if os.path.lexists(sub):
+                args += ["--ro-bind", sub, sub]
+            else:
+                args += ["--perms", "555", "--tmpfs", sub, "--remount-ro", sub]
+                if created is not None:
+                    created.append(sub)
+    return args
+
+
+@dataclass
+class Prepared:
+    """How to run a sandboxed command: exec `argv` with `env`, keeping `pass_fds` open."""
+
+    argv: list[str]
+    env: dict[str, str]
+    pass_fds: tuple[int, ...] = ()
+    mechanism: str = ""
+    # landlock: the restrictions are applied in the child right before exec (see `run_sandboxed`)
+    in_process: bool = False
+    # landlock: the same run as a separate process (`codex-linux-sandbox --use-legacy-landlock`),
+    # for callers that spawn rather than exec
+    helper_argv: list[str] = field(default_factory=list)
+    landlock_roots: list[str] = field(default_factory=list)
+    seccomp_mode: int | None = None
+    # mountpoints bwrap creates on the host for masked missing paths: removed after the run
+    cleanup_paths: list[str] = field(default_factory=list)
+
+
+def _helper_argv(profile: PermissionProfile, cwd: str, command: list[str], *, legacy_landlock: bool) -> list[str]:
+    """This program as `codex-linux-sandbox` (a fresh interpreter importing this package)."""
+    pkg_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    boot = (
+        "import sys; sys.path.insert(0, sys.argv.pop(1)); "
+        "from codex.cli.app import run_linux_sandbox; sys.exit(run_linux_sandbox(sys.argv[1:]))"
+    )
+    argv = [sys.executable, "-I", "-c", boot, pkg_parent,
+            "--sandbox-policy-cwd", cwd, "--command-cwd", cwd, "--permission-profile", profile.dumps()]
+    if legacy_landlock:
+        argv.append("--use-legacy-landlock")
+    else:
+        argv.append("--apply-seccomp-then-exec")
+    return argv + ["--", *command]
+
+
+def prepare(policy: SandboxPolicy | PermissionProfile, cwd: str, command: list[str], *,
+            mechanism: str | None = None, no_proc: bool = False, seccomp_via: str | None = None,
+            env: dict[str, str] | None = None) -> Prepared:
+    """Plan a sandboxed run of `command` in `cwd`. Raises SandboxUnavailable (fail closed)."""
+    if not command:
+        raise ValueError("no command to run")
+    profile = policy if isinstance(policy, PermissionProfile) else policy.to_permission_profile(cwd)
+    env = dict(os.environ if env is None else env)
+    if not profile.has_full_network_access():
+        env[NETWORK_DISABLED_ENV] = "1"
+    if profile.has_full_disk_write_access() and profile.has_full_network_access():
+        return Prepared(list(command), env, mechanism="none")  # nothing to restrict
+    mech = select_mechanism(mechanism)
+    mode = seccomp_mode_for(profile)
+    if mech == "landlock":
+        roots: list[str] = []
+        if not profile.has_full_disk_write_access():
+            if not profile.has_full_disk_read_access():
+                raise SandboxUnavailable(
+                    "Restricted read-only access is not supported by the legacy Linux Landlock filesystem backend.")
+            wroots = profile.writable_roots(cwd, env)
+            if any(r.read_only_subpaths for r in wroots):
+                raise SandboxUnavailable(LEGACY_LANDLOCK_REFUSAL)
+            roots = [r.root for r in wroots]
+        return Prepared(list(command), env, mechanism="landlock", in_process=True,
+                        helper_argv=_helper_argv(profile, cwd, list(command), legacy_landlock=True),
+                        landlock_roots=roots, seccomp_mode=mode)
+    via = seccomp_via or os.environ.get("CODEX_SANDBOX_SECCOMP") or "fd"
+    argv = [find_bwrap() or "bwrap", "--new-session", "--die-with-parent"]
+    if profile.has_full_disk_write_access():
+        argv += ["--bind", "/", "/", "--dev", "/dev"]
+    created: list[str] = []
+    if not profile.has_full_disk_write_access():
+        argv += bwrap_filesystem_args(profile, cwd, env, created)
+    argv += ["--unshare-user", "--unshare-pid"]
+    if not profile.has_full_network_access():
+        argv.append("--unshare-net")
+    if not no_proc:
+        argv += ["--proc", "/proc"]
+    pass_fds: tuple[int, ...] = ()
+    if mode is not None and via == "fd":
+        fd = os.memfd_create("codex-seccomp", 0)  # inherited by bwrap (no CLOEXEC)
+        native.export_seccomp(mode, fd)
+        os.lseek(fd, 0, os.SEEK_SET)
+        argv += ["--seccomp", str(fd)]
+        pass_fds = (fd,)
+        argv += ["--", *command]
+    elif mode is not None:
+        argv += ["--", *_helper_argv(profile, cwd, list(command), legacy_landlock=False)]
+    else:
+        argv += ["--", *command]
+    return Prepared(argv, env, pass_fds, mechanism="bwrap", seccomp_mode=mode, cleanup_paths=created)
+
+
+def apply_in_process(prepared: Prepared) -> None:
+    """Landlock + seccomp on this process (only what it execs next should run after this)."""
+    if prepared.mechanism == "landlock":
+        native.landlock_restrict(prepared.landlock_roots)
+    if prepared.seccomp_mode is not None:
+        native.install_seccomp(prepared.seccomp_mode)
+
+
+def run_sandboxed(prepared: Prepared, **popen_kwargs) -> int:
+    """Run the prepared command as a child and wait; returns its exit code (128 + signal when
+    killed). Never replaces or restricts the calling process: Landlock and seccomp (landlock
+    mechanism) are applied in the forked child right before exec. Afterwards the empty
+    mountpoints bwrap created for masked paths are removed."""
+    import signal
+    import subprocess
+
+    kwargs = dict(popen_kwargs)
+    kwargs.setdefault("env", prepared.env)
+    if prepared.in_process:
+        native.load()  # import the module before forking
+        kwargs["preexec_fn"] = lambda: apply_in_process(prepared)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        proc = subprocess.Popen(prepared.argv, pass_fds=prepared.pass_fds, **kwargs)
+    except subprocess.SubprocessError as exc:  # the restrictions could not be applied
+        cleanup_mountpoints(prepared.cleanup_paths)
+        raise SandboxUnavailable(str(exc).removeprefix("Exception occurred in preexec_fn.") or
+                                 "applying the sandbox failed") from None
+    finally:
+        for fd in prepared.pass_fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+    forward = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+    old = {}
+    try:
+        for sig in forward:
+            old[sig] = signal.signal(sig, lambda s, f: proc.send_signal(s))
+    except ValueError:  # not the main thread: no forwarding
+        pass
+    try:
+        code = proc.wait()
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+        cleanup_mountpoints(prepared.cleanup_paths)
+    return code if code >= 0 else 128 - code
+
+
+def cleanup_mountpoints(paths: list[str]) -> None:
+    """rmdir (or unlink an empty file of) each path that bwrap created and nothing filled."""
+    for path in reversed(paths):
+        try:
+            if os.path.isdir(path) and not os.path.islink(path):
+                os.rmdir(path)  # only succeeds when empty
+            elif os.path.isfile(path) and os.path.getsize(path) == 0:
+                os.unlink(path)
+        except OSError:
+            pass
