@@ -34,6 +34,8 @@ HANDLERS: dict[tuple[str, ...], str] = {
     ("features", "enable"): "codex.config.features_cmd:enable_cmd",
     ("features", "disable"): "codex.config.features_cmd:disable_cmd",
     ("execpolicy", "check"): "codex.execpolicy.execpolicycheck:main",
+    ("sandbox",): "codex.sandbox.cli:run_sandbox",
+    ("codex-linux-sandbox",): "codex.sandbox.cli:run_linux_sandbox",
 }
 
 LINUX_SANDBOX_PATH = ("codex-linux-sandbox",)
