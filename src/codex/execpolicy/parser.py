@@ -270,12 +270,20 @@ def _call_locations(identifier: str, contents: str) -> list[ErrorLocation] | Non
 _ARROW = re.compile(r"^\s*--> (.*):(\d+):(\d+)$", re.M)
 
 
-def _diagnostic_location(rendered: str) -> ErrorLocation | None:
-    """The span of a starlark diagnostic (`--> file:line:col`), start only."""
+_EXCERPT = re.compile(r"^\s*\d+ \|", re.M)
+
+
+def _diagnostic_location(rendered: str, contents: str | None = None) -> ErrorLocation | None:
+    """The span of a starlark diagnostic (`--> file:line:col`), start only. A diagnostic without
+    a source excerpt points past the end of the file (an unexpected end of input: the renderer
+    prints `1:1` for it, the span itself is the end of the file)."""
     m = _ARROW.search(rendered)
     if m is None:
         return None
     pos = TextPosition(int(m.group(2)), int(m.group(3)))
+    if contents is not None and _EXCERPT.search(rendered) is None:
+        last = contents.rsplit("\n", 1)[-1]
+        pos = TextPosition(contents.count("\n") + 1, len(last) + 1)
     return ErrorLocation(m.group(1), TextRange(pos, pos))
 
 
@@ -344,7 +352,7 @@ class PolicyParser:
         try:
             module_ast = starlark.parse(policy_identifier, policy_file_contents, dialect)
         except starlark.StarlarkError as exc:
-            raise StarlarkError(str(exc), _diagnostic_location(str(exc))) from None
+            raise StarlarkError(str(exc), _diagnostic_location(str(exc), policy_file_contents)) from None
 
         calls = [0]
         located: list = []
