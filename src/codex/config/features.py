@@ -131,10 +131,6 @@ _IGNORED_KEYS = frozenset(
     }
 )
 
-# `[features.<key>]` may be a table (FeatureToml::Config) for these; its `enabled` is the toggle.
-CONFIG_TABLE_FEATURES = frozenset({"code_mode", "multi_agent_v2", "network_proxy", "apps_mcp_path_override"})
-
-
 class Feature:
     """One registry entry."""
 
@@ -187,18 +183,13 @@ def toggle_overrides(enable: list[str] | None, disable: list[str] | None) -> lis
 
 
 def feature_entries(table) -> dict[str, bool]:
-    """`FeaturesToml::entries`: the boolean toggles of a `[features]` table (a config table's
-    `enabled`, when it has one, counts for the config-table features)."""
+    """`FeaturesToml::entries`: the boolean toggles of a `[features]` table."""
     out: dict[str, bool] = {}
     if not isinstance(table, dict):
         return out
     for key, value in table.items():
         if isinstance(value, bool):
             out[key] = value
-        elif isinstance(value, dict) and key in CONFIG_TABLE_FEATURES:
-            enabled = value.get("enabled")
-            if isinstance(enabled, bool):
-                out[key] = enabled
     return out
 
 

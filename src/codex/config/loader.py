@@ -254,7 +254,7 @@ def load_config(
     strict: bool = False,
     enable=(),
     disable=(),
-    system_path: str | None = SYSTEM_CONFIG_PATH,
+    system_path: str | None = None,
     load_user: bool = True,
     environ=None,
 ) -> Config:
@@ -286,6 +286,8 @@ def load_config(
         layers.append(layer)
         return layer
 
+    if system_path is None:
+        system_path = SYSTEM_CONFIG_PATH
     if system_path:
         add("system", system_path)
     user_path = os.path.join(codex_home, CONFIG_TOML_FILE)

@@ -83,10 +83,10 @@ def _scan(text: str):
             if is_aot:
                 n = aot_counts.get(prefix, -1) + 1
                 aot_counts[prefix] = n
-                yield prefix, line_no, start + 1, start + 1
+                yield prefix, line_no, lead + 1, lead + 1
                 prefix = prefix + (n,)
             else:
-                yield prefix, line_no, start + 1, start + 1
+                yield prefix, line_no, lead + 1, lead + 1
             continue
         parts, after = _parse_key(raw, lead)
         if not parts or after >= len(raw) or raw[after] != "=":

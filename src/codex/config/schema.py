@@ -77,7 +77,7 @@ class Struct(Spec):
 
 class FeaturesSpec(Spec):
     """`[features]`: `FeaturesToml`, a struct with a flattened map of booleans (so a bad value is
-    reported `in \\`features\\``); a few keys may hold a config table."""
+    reported `in \\`features\\``). 0.136.0 takes no config tables there."""
 
 
 ANY = _Any()
@@ -316,9 +316,6 @@ CONFIG_TOML = Struct(
     prefixes=("experimental_realtime_",),
 )
 
-CONFIG_TABLE_FEATURES = frozenset({"code_mode", "multi_agent_v2", "network_proxy", "apps_mcp_path_override"})
-
-
 class SchemaError(ValueError):
     """`detail`: serde's message; `key_path`: the path serde names (`in \\`a.b\\``); `loc_path`:
     the path of the offending value in the tree (may end in array indices), for its location."""
@@ -438,13 +435,6 @@ def _check(spec: Spec, value, path: tuple, from_override: bool):
         if not isinstance(value, dict):
             return SchemaError(f"invalid type: {unexpected(value)}, expected struct FeaturesToml", path, path)
         for key, item in value.items():
-            if key in CONFIG_TABLE_FEATURES and isinstance(item, dict):
-                enabled = item.get("enabled")
-                if enabled is not None and not isinstance(enabled, bool):
-                    return SchemaError(
-                        f"invalid type: {unexpected(enabled)}, expected a boolean", path + (key,), path + (key, "enabled")
-                    )
-                continue
             if not isinstance(item, bool):
                 return SchemaError(f"invalid type: {unexpected(item)}, expected a boolean", path, path + (key,))
         return None
