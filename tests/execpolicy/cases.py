@@ -140,6 +140,18 @@ prefix_rule(pattern=[f"{name}"], justification="builds " + name)
     "pattern-alts-empty": _one("prefix_rule(pattern=[[]])\n", "a"),
     "pattern-alt-int": _one("prefix_rule(pattern=[[1]])\n", "a"),
     "error-in-def": _one('def f(x):\n    prefix_rule(pattern=x)\nf(["a"])\nf(1)\n', "a"),
+    "tuple-pattern": _one('prefix_rule(pattern=("a",))\n', "a"),
+    "tuple-pattern-pair": _one('prefix_rule(pattern=("a", ["b", ("c",)]))\n', "a"),
+    "tuple-pattern-element": _one('prefix_rule(pattern=["git", ("a", "b")])\n', "git", "a"),
+    "tuple-alternative": _one('prefix_rule(pattern=["git", ["a", ("b",)]])\n', "git", "a"),
+    "tuple-example": _one('prefix_rule(pattern=["git"], match=[("git", "x")])\n', "git"),
+    "tuple-example-token": _one('prefix_rule(pattern=["git"], not_match=[["git", ("x",)]])\n', "git"),
+    "tuple-examples-arg": _one('prefix_rule(pattern=["git"], match=("git",))\n', "git"),
+    "tuple-host-paths": _one('host_executable(name="git", paths=("/usr/bin/git",))\n', "git"),
+    "tuple-host-path-element": _one('host_executable(name="git", paths=[("/usr/bin/git",)])\n', "git"),
+    "tuple-through-variable": _one('P = ("a",)\nprefix_rule(pattern=P)\n', "a"),
+    "tuple-in-function": _one('def f():\n    prefix_rule(pattern=("a",))\nf()\n', "a"),
+    "tuple-empty": _one('prefix_rule(pattern=())\n', "a"),
     # ---- match / not_match examples -----------------------------------------------------
     "match-fails": _one('prefix_rule(pattern=["git"], match=["ls"])\n', "git"),
     "match-fails-alts": _one('prefix_rule(pattern=["git", ["a", "b"]], match=["ls", ["x", "y"], "git a"], justification="j")\n', "git"),
@@ -187,3 +199,8 @@ prefix_rule(pattern=[f"{name}"], justification="builds " + name)
     "known-feature": {"files": {"a.rules": CAPTURE}, "args": ["--enable", "unified_exec", "-r", "a.rules", "ls"]},
     "bad-config-override-ignored": {"files": {"a.rules": CAPTURE}, "args": ["-c", "x=[", "-r", "a.rules", "ls"]},
 }
+
+# Where ours differs (documented in codex/execpolicy/parser.py): starlark-pyo3 passes tuples to
+# Python callables as lists, and a tuple is only recognised when it is written literally in a
+# top-level call, so these invalid files load instead of failing with upstream's type error.
+KNOWN_DIFFERENT = {"tuple-through-variable", "tuple-in-function"}

@@ -88,7 +88,9 @@ def starlark_type(value) -> str:
         return "float"
     if isinstance(value, str):
         return "string"
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, tuple):
+        return "tuple"
+    if isinstance(value, list):
         return "list"
     if isinstance(value, dict):
         return "dict"
@@ -105,6 +107,21 @@ def starlark_repr(value) -> str:
         return str(starlark.eval(module, starlark.parse("repr", "repr(v)"), starlark.Globals.standard()))
     except Exception:  # pragma: no cover - every converted value has a repr
         return repr(value)
+
+
+class StaticTuple(tuple):
+    """A value that was a tuple in the Starlark source: starlark-pyo3 hands tuples to Python
+    callables as lists, so literal tuples of a call are recovered from the source (see
+    `_StaticCalls`)."""
+
+
+def _repr(value) -> str:
+    if isinstance(value, tuple):
+        inner = ", ".join(_repr(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, list) and any(isinstance(v, tuple) for v in value):
+        return "[" + ", ".join(_repr(v) for v in value) + "]"
+    return starlark_repr(value)
 
 
 def _truncate_repr(text: str) -> str:
@@ -146,11 +163,11 @@ def _bind(function: str, args: tuple, kwargs: dict) -> list:
         if value is _MISSING:
             out.append(None)
             continue
-        ok = isinstance(value, str) if expected == "str" else isinstance(value, (list, tuple))
+        ok = isinstance(value, str) if expected == "str" else isinstance(value, list)
         if not ok:
             raise ExecPolicyBuiltinFailure(
                 f"Type of parameter `{name}` doesn't match, expected `{expected}`, actual "
-                f"`{starlark_type(value)} (repr: {_truncate_repr(starlark_repr(value))})`")
+                f"`{starlark_type(value)} (repr: {_truncate_repr(_repr(value))})`")
         out.append(value)
     return out
 
@@ -170,7 +187,7 @@ def parse_pattern(pattern: list) -> list[PatternToken]:
 def parse_pattern_token(value) -> PatternToken:
     if isinstance(value, str):
         return PatternToken.single(value)
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, list):
         alts = []
         for v in value:
             if not isinstance(v, str):
@@ -194,7 +211,7 @@ def parse_example(value) -> list[str]:
         if not tokens:
             raise InvalidExample("example cannot be an empty string")
         return tokens
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, list):
         tokens = []
         for v in value:
             if not isinstance(v, str):
@@ -232,39 +249,75 @@ def parse_network_rule_decision(raw: str) -> Decision:
 
 
 # ----------------------------------------------------------------------------------------------
-# call locations (for the location of example-validation errors)
+# what starlark-pyo3 does not tell a callable: its call site, and which lists were tuples
 # ----------------------------------------------------------------------------------------------
 
 
-def _call_locations(identifier: str, contents: str) -> list[ErrorLocation] | None:
-    """Locations of the top-level `prefix_rule(...)` statements, in order, when every use of
-    `prefix_rule` in the file is such a statement (so the n-th call made is the n-th one listed);
-    None otherwise. starlark-rust knows the call site; starlark-pyo3 does not tell a callable."""
-    try:
-        tree = _pyast.parse(contents)
-    except (SyntaxError, ValueError):
-        return None
-    top = []
-    for stmt in tree.body:
-        if (isinstance(stmt, _pyast.Expr) and isinstance(stmt.value, _pyast.Call)
-                and isinstance(stmt.value.func, _pyast.Name) and stmt.value.func.id == "prefix_rule"):
-            top.append(stmt.value)
-    uses = sum(1 for node in _pyast.walk(tree) if isinstance(node, _pyast.Name) and node.id == "prefix_rule")
-    if uses != len(top):
-        return None
-    lines = contents.split("\n")
+class _StaticCalls:
+    """The builtins' call sites, read from the source with Python's `ast` (Starlark's syntax is
+    a subset of Python's). For a builtin whose every use is a top-level call statement, the n-th
+    call made is the n-th statement, which gives the location upstream attaches to example
+    errors, and the literal tuples among the arguments. Otherwise (calls through functions,
+    loops, aliases) nothing is known."""
 
-    def column(line: int, byte_offset: int) -> int:
-        text = lines[line - 1] if line - 1 < len(lines) else ""
-        return len(text.encode("utf-8")[:byte_offset].decode("utf-8", "ignore")) + 1
+    def __init__(self, identifier: str, contents: str):
+        self.identifier = identifier
+        self.contents = contents
+        self._by_name: dict[str, list | None] | None = None
+        self._counts: dict[str, int] = {}
 
-    return [
-        ErrorLocation(identifier, TextRange(
+    def _load(self) -> dict[str, list | None]:
+        by_name: dict[str, list | None] = {}
+        try:
+            tree = _pyast.parse(self.contents)
+        except (SyntaxError, ValueError):
+            self._by_name = by_name
+            return by_name
+        for name in BUILTIN_NAMES:
+            top = [stmt.value for stmt in tree.body
+                   if isinstance(stmt, _pyast.Expr) and isinstance(stmt.value, _pyast.Call)
+                   and isinstance(stmt.value.func, _pyast.Name) and stmt.value.func.id == name]
+            uses = sum(1 for node in _pyast.walk(tree) if isinstance(node, _pyast.Name) and node.id == name)
+            by_name[name] = top if uses == len(top) else None
+        self._by_name = by_name
+        return by_name
+
+    def next_call(self, name: str):
+        """The ast.Call of this builtin's next call, or None."""
+        i = self._counts.get(name, 0)
+        self._counts[name] = i + 1
+        by_name = self._by_name if self._by_name is not None else self._load()
+        calls = by_name.get(name)
+        return calls[i] if calls is not None and i < len(calls) else None
+
+    def location(self, call) -> ErrorLocation:
+        lines = self.contents.split("\n")
+
+        def column(line: int, byte_offset: int) -> int:
+            text = lines[line - 1] if line - 1 < len(lines) else ""
+            return len(text.encode("utf-8")[:byte_offset].decode("utf-8", "ignore")) + 1
+
+        end_line = call.end_lineno or call.lineno
+        return ErrorLocation(self.identifier, TextRange(
             TextPosition(call.lineno, column(call.lineno, call.col_offset)),
-            TextPosition(call.end_lineno or call.lineno, column(call.end_lineno or call.lineno, call.end_col_offset or 0)),
-        ))
-        for call in top
-    ]
+            TextPosition(end_line, column(end_line, call.end_col_offset or 0))))
+
+    @staticmethod
+    def mark_tuples(call, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+        if (call is None or len(call.args) != len(args)
+                or any(isinstance(a, _pyast.Starred) for a in call.args)
+                or any(k.arg is None for k in call.keywords)):
+            return args, kwargs
+        nodes = {k.arg: k.value for k in call.keywords}
+        return (tuple(_mark(v, n) for v, n in zip(args, call.args)),
+                {k: _mark(v, nodes.get(k)) for k, v in kwargs.items()})
+
+
+def _mark(value, node):
+    if isinstance(node, (_pyast.Tuple, _pyast.List)) and isinstance(value, list) and len(node.elts) == len(value):
+        items = [_mark(v, n) for v, n in zip(value, node.elts)]
+        return StaticTuple(items) if isinstance(node, _pyast.Tuple) else items
+    return value
 
 
 _ARROW = re.compile(r"^\s*--> (.*):(\d+):(\d+)$", re.M)
@@ -354,31 +407,25 @@ class PolicyParser:
         except starlark.StarlarkError as exc:
             raise StarlarkError(str(exc), _diagnostic_location(str(exc), policy_file_contents)) from None
 
-        calls = [0]
-        located: list = []
-
-        def next_location():
-            # The n-th prefix_rule call; resolved only when an example fails.
-            i = calls[0]
-            calls[0] += 1
-
-            def resolve() -> ErrorLocation | None:
-                if not located:
-                    located.append(_call_locations(policy_identifier, policy_file_contents) or [])
-                return located[0][i] if i < len(located[0]) else None
-            return resolve
+        static = _StaticCalls(policy_identifier, policy_file_contents)
+        current_call: list = [None]
 
         def guard(function):
+            name = function.__name__
+
             def call(*args, **kwargs):
+                node = static.next_call(name)
+                current_call[0] = node
                 try:
-                    function(*_bind(function.__name__, args, kwargs))
+                    function(*_bind(name, *static.mark_tuples(node, args, kwargs)))
                 except Error as exc:
                     raise ExecPolicyBuiltinFailure(str(exc)) from None
                 return None
             return call
 
         def prefix_rule(pattern, decision, match, not_match, justification):
-            location = next_location()
+            node = current_call[0]
+            location = (lambda: static.location(node)) if node is not None else None
             parsed_decision = Decision.parse(decision) if decision is not None else Decision.ALLOW
             justification = _parse_justification(justification)
             tokens = parse_pattern(pattern)
