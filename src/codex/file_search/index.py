@@ -396,9 +396,11 @@ class FileIndex:
             if kill:
                 changed = store.kill(kill) > 0
             adds: dict[int, tuple[list, list]] = {}
+            seen: set[tuple[int, str]] = set()
             for rid, p, d in added:
-                if store.find(p, rid):
+                if (rid, p) in seen or store.find(p, rid):
                     continue
+                seen.add((rid, p))
                 g = adds.setdefault(rid, ([], []))
                 g[0].append(p)
                 g[1].append(d)
