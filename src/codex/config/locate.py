@@ -15,8 +15,9 @@ from __future__ import annotations
 __all__ = ["locate", "parse_error_report"]
 
 
-def _parse_key(s: str, i: int) -> tuple[list[str], int]:
-    """Parse a (dotted, possibly quoted) key starting at s[i]; returns (parts, index after key)."""
+def _parse_key(s: str, i: int, starts: list | None = None) -> tuple[list[str], int]:
+    """Parse a (dotted, possibly quoted) key starting at s[i]; returns (parts, index after key).
+    `starts`, when given, receives the index of each part."""
     parts: list[str] = []
     n = len(s)
     while True:
@@ -24,6 +25,8 @@ def _parse_key(s: str, i: int) -> tuple[list[str], int]:
             i += 1
         if i >= n:
             break
+        if starts is not None:
+            starts.append(i)
         c = s[i]
         if c == '"':
             j = i + 1
@@ -49,6 +52,8 @@ def _parse_key(s: str, i: int) -> tuple[list[str], int]:
             while j < n and (s[j].isalnum() or s[j] in "-_"):
                 j += 1
             if j == i:
+                if starts is not None:
+                    starts.pop()
                 break
             parts.append(s[i:j])
             i = j
@@ -62,7 +67,8 @@ def _parse_key(s: str, i: int) -> tuple[list[str], int]:
 
 
 def _scan(text: str):
-    """Yield (path tuple, line, key_col, value_col) for every key and header of the document."""
+    """Yield (path tuple, line, key_col, value_col, segment columns) for every key and header of
+    the document (a header's key and value column is its `[`)."""
     lines = text.split("\n")
     prefix: tuple = ()
     aot_counts: dict[tuple, int] = {}
@@ -78,24 +84,29 @@ def _scan(text: str):
         if stripped.startswith("["):
             is_aot = stripped.startswith("[[")
             start = lead + (2 if is_aot else 1)
-            parts, _ = _parse_key(raw, start)
+            starts: list[int] = []
+            parts, _ = _parse_key(raw, start, starts)
             prefix = tuple(parts)
+            segs = [p + 1 for p in starts]
             if is_aot:
                 n = aot_counts.get(prefix, -1) + 1
                 aot_counts[prefix] = n
-                yield prefix, line_no, lead + 1, lead + 1
+                yield prefix, line_no, lead + 1, lead + 1, segs
                 prefix = prefix + (n,)
             else:
-                yield prefix, line_no, lead + 1, lead + 1
+                yield prefix, line_no, lead + 1, lead + 1, segs
             continue
-        parts, after = _parse_key(raw, lead)
+        starts = []
+        parts, after = _parse_key(raw, lead, starts)
         if not parts or after >= len(raw) or raw[after] != "=":
             continue
         v = after + 1
         while v < len(raw) and raw[v] in " \t":
             v += 1
         path = prefix + tuple(parts)
-        yield path, line_no, lead + 1, v + 1
+        # Segment columns of the full path: the table's own are not on this line.
+        segs = [None] * len(prefix) + [p + 1 for p in starts]
+        yield path, line_no, lead + 1, v + 1, segs
         rest = raw[v:]
         # Skip the continuation lines of multi-line strings and arrays.
         for quote in ('"""', "'''"):
@@ -113,7 +124,7 @@ def _scan(text: str):
             elif rest.startswith("{"):
                 elements = _inline_positions(raw, v)
                 for key, col in elements:
-                    yield path + (key,), line_no, col, col
+                    yield path + (key,), line_no, col, col, [None] * (len(path) + 1)
 
 
 def _bracket_depth(s: str) -> int:
@@ -216,24 +227,31 @@ def _array_element_col(line: str, value_col: int, index: int) -> int | None:
 
 
 def locate(text: str, path: tuple, key: bool = False) -> tuple[int, int]:
-    """(line, column) of the value (or key) at `path`; the closest known ancestor when the path
-    itself is not visible; (1, 1) when nothing matches."""
+    """(line, column) of the value (or key) at `path`, as serde's spans put it: the first entry
+    that is the path itself (its value, or its key with `key=True`; a `[table]` header: its `[`)
+    or lies inside it (the column of the path's last key segment there); else the closest known
+    ancestor; (1, 1) when nothing matches."""
     index = None
     if path and isinstance(path[-1], int):
         index = path[-1]
         path = path[:-1]
+    path = tuple(path)
     best = None
     best_len = -1
     lines = None
-    for p, line, key_col, value_col in _scan(text):
-        if p == tuple(path):
+    for p, line, key_col, value_col, segs in _scan(text):
+        if p == path:
             if index is not None:
                 lines = lines or text.split("\n")
                 col = _array_element_col(lines[line - 1], value_col, index)
                 if col is not None:
                     return line, col
             return line, key_col if key else value_col
-        if len(p) > best_len and tuple(path[: len(p)]) == p:
+        if path and len(p) > len(path) and p[: len(path)] == path:
+            col = segs[len(path) - 1] if len(segs) >= len(path) else None
+            if col is not None:
+                return line, col
+        if len(p) > best_len and path[: len(p)] == p:
             best = (line, key_col if key else value_col)
             best_len = len(p)
     return best or (1, 1)

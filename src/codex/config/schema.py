@@ -51,22 +51,27 @@ class Seq(Spec):
 
 
 class Map(Spec):
-    __slots__ = ("value",)
+    """A map; `check(map, path)` validates the whole map once its entries deserialized."""
 
-    def __init__(self, value: Spec):
+    __slots__ = ("value", "check")
+
+    def __init__(self, value: Spec, check=None):
         self.value = value
+        self.check = check
 
 
 class Struct(Spec):
     """A struct; `strict`: unknown fields are an error under `--strict-config`."""
 
-    __slots__ = ("name", "fields", "strict", "prefixes")
+    __slots__ = ("name", "fields", "strict", "prefixes", "check")
 
-    def __init__(self, name: str, fields: dict[str, Spec], strict: bool = True, prefixes: tuple[str, ...] = ()):
+    def __init__(self, name: str, fields: dict[str, Spec], strict: bool = True, prefixes: tuple[str, ...] = (),
+                 check=None):
         self.name = name
         self.fields = fields
         self.strict = strict
         self.prefixes = prefixes
+        self.check = check
 
     def field(self, key: str) -> Spec | None:
         spec = self.fields.get(key)
@@ -121,6 +126,33 @@ MODEL_PROVIDER = Struct(
     },
 )
 
+# `RawMcpServerConfig` -> transport: `command` makes it stdio, else `url` streamable HTTP; the
+# other transport's fields are refused (first one present, in this order).
+_STDIO_ONLY = ("args", "env", "env_vars", "cwd", "bearer_token")
+_HTTP_ONLY = ("url", "bearer_token_env_var", "bearer_token", "http_headers", "env_http_headers")
+
+
+def _check_mcp_server(value: dict, path: tuple):
+    if "command" in value:
+        for key in _HTTP_ONLY:
+            if key in value:
+                return SchemaError(f"{key} is not supported for stdio", path, path)
+        return None
+    if "url" in value:
+        for key in _STDIO_ONLY:
+            if key in value:
+                return SchemaError(f"{key} is not supported for streamable_http", path, path)
+        return None
+    return SchemaError("invalid transport", path, path)
+
+
+def _check_model_providers(value: dict, path: tuple):
+    for name, provider in value.items():
+        if isinstance(provider, dict) and not provider.get("name"):
+            return SchemaError(f"model_providers.{name}: provider name must not be empty", path, path)
+    return None
+
+
 MCP_SERVER = Struct(
     "RawMcpServerConfig",
     {
@@ -150,6 +182,7 @@ MCP_SERVER = Struct(
         "experimental_environment": ANY,
         "transport": ANY,
     },
+    check=_check_mcp_server,
 )
 
 CONFIG_PROFILE = Struct(
@@ -246,7 +279,7 @@ CONFIG_TOML = Struct(
         "model_context_window": I64,
         "model_instructions_file": STR,
         "model_provider": STR,
-        "model_providers": Map(MODEL_PROVIDER),
+        "model_providers": Map(MODEL_PROVIDER, check=_check_model_providers),
         "model_reasoning_effort": REASONING_EFFORT,
         "model_reasoning_summary": REASONING_SUMMARY,
         "model_supports_reasoning_summaries": BOOL,
@@ -419,7 +452,7 @@ def _check(spec: Spec, value, path: tuple, from_override: bool):
             err = _check(spec.value, item, path + (key,), from_override)
             if err is not None:
                 return err
-        return None
+        return spec.check(value, path) if spec.check is not None else None
     if isinstance(spec, Struct):
         if not isinstance(value, dict):
             return SchemaError(f"invalid type: {unexpected(value)}, expected struct {spec.name}", path, path)
@@ -430,7 +463,7 @@ def _check(spec: Spec, value, path: tuple, from_override: bool):
             err = _check(sub, item, path + (key,), from_override)
             if err is not None:
                 return err
-        return None
+        return spec.check(value, path) if spec.check is not None else None
     if isinstance(spec, FeaturesSpec):
         if not isinstance(value, dict):
             return SchemaError(f"invalid type: {unexpected(value)}, expected struct FeaturesToml", path, path)
