@@ -5,8 +5,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
+from codex.execpolicy._record import Record
 from codex.execpolicy._rust import debug_str, debug_str_list
 
 __all__ = [
@@ -24,20 +24,23 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class TextPosition:
+class TextPosition(Record):
+    __slots__ = ("line", "column")
+
     line: int
     column: int
 
 
-@dataclass(frozen=True)
-class TextRange:
+class TextRange(Record):
+    __slots__ = ("start", "end")
+
     start: TextPosition
     end: TextPosition
 
 
-@dataclass(frozen=True)
-class ErrorLocation:
+class ErrorLocation(Record):
+    __slots__ = ("path", "range")
+
     path: str
     range: TextRange
 

@@ -1,10 +1,22 @@
 """Loading `.rules` files (upstream `parser.rs`), evaluated by starlark-rust through
-starlark-pyo3: the same parser, evaluator, standard globals and diagnostics as the reference.
+starlark-pyo3: the same parser, evaluator, dialect (Extended + f-strings), standard globals and
+diagnostics as the reference.
 
-The builtins (`prefix_rule`, `network_rule`, `host_executable`) are Python callables. starlark-pyo3
-hands them their arguments already converted (tuples arrive as lists), so they bind and type-check
-their parameters themselves, with the messages of starlark-rust's native functions, and the error
-texts are rewritten to read as if raised by a native function (`error: <message>`).
+The builtins (`prefix_rule`, `network_rule`, `host_executable`) are Python callables added to the
+module. starlark-pyo3 hands them their arguments already converted, so they bind and type-check
+their parameters themselves with the messages of starlark-rust's native functions (extra
+positional/named, duplicate, missing, `Type of parameter ... (repr: ...)` with its 60-byte
+truncation), and the errors they raise are rewritten to read as a native function's
+(`error: <message>`, same traceback and source excerpt).
+
+Deviations (what starlark-pyo3 does not tell a callable):
+- tuples arrive as lists; a tuple written literally in a top-level builtin call statement is
+  recovered from the source (`_StaticCalls`), one reached through a variable or a function call
+  is taken for a list, so such an (invalid) file loads where upstream reports a type error;
+- a non-serializable argument (a function, a range) fails with starlark-pyo3's
+  "Operation `serde::serialize` not supported on type ..." instead of the type error;
+- the location attached to match/not_match failures (used by the one-line load error) is known
+  only for top-level `prefix_rule(...)` statements; otherwise it is None.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
+from codex.execpolicy._record import Record
 from codex.execpolicy.decision import Decision
 from codex.execpolicy.error import InvalidPattern
 from codex.execpolicy.executable_name import absolute_path, executable_path_lookup_key
@@ -25,9 +25,11 @@ __all__ = ["Evaluation", "MatchOptions", "Policy"]
 HeuristicsFallback = Callable[[list[str]], Decision]
 
 
-@dataclass(frozen=True)
-class MatchOptions:
-    resolve_host_executables: bool = False
+class MatchOptions(Record):
+    __slots__ = ("resolve_host_executables",)
+    _defaults = {"resolve_host_executables": False}
+
+    resolve_host_executables: bool
 
 
 class Policy:
@@ -117,6 +119,14 @@ class Policy:
             matched.extend(self.matches_for_command_with_options(command, heuristics_fallback, options))
         return Evaluation.from_matches(matched)
 
+    def check_with_options(self, cmd: list[str], heuristics_fallback: HeuristicsFallback,
+                           options: MatchOptions) -> "Evaluation":
+        return self.check(cmd, heuristics_fallback, options)
+
+    def check_multiple_with_options(self, commands: Iterable[list[str]], heuristics_fallback: HeuristicsFallback,
+                                    options: MatchOptions) -> "Evaluation":
+        return self.check_multiple(commands, heuristics_fallback, options)
+
     def matches_for_command(self, cmd: list[str],
                             heuristics_fallback: HeuristicsFallback | None = None) -> list[RuleMatch]:
         return self.matches_for_command_with_options(cmd, heuristics_fallback, MatchOptions())
@@ -164,10 +174,14 @@ class Policy:
         return out
 
 
-@dataclass
-class Evaluation:
+class Evaluation(Record):
+    __slots__ = ("decision", "matched_rules")
+
     decision: Decision
-    matched_rules: list[RuleMatch] = field(default_factory=list)
+    matched_rules: list[RuleMatch]
+
+    def __init__(self, decision: Decision, matched_rules: list[RuleMatch] | None = None):
+        super().__init__(decision, list(matched_rules or []))
 
     def is_match(self) -> bool:
         return any(not isinstance(m, HeuristicsRuleMatch) for m in self.matched_rules)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Union
 
 from codex.execpolicy._rust import RUST_WHITESPACE as _RUST_WS
 from codex.execpolicy._rust import QuoteError, debug_str, debug_str_list, rust_trim as _rust_trim, shlex_try_join
+from codex.execpolicy._record import Record
 from codex.execpolicy.decision import Decision
 from codex.execpolicy.error import ExampleDidMatch, ExampleDidNotMatch, InvalidRule
 
@@ -29,9 +29,10 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class PatternToken:
+class PatternToken(Record):
     """One command token of a pattern: a fixed string (`Single`) or one of several (`Alts`)."""
+
+    __slots__ = ("alternatives",)
 
     alternatives: tuple[str, ...]
 
@@ -58,12 +59,14 @@ class PatternToken:
         return "[" + "|".join(self.alternatives) + "]"
 
 
-@dataclass(frozen=True)
-class PrefixPattern:
+class PrefixPattern(Record):
     """Prefix matcher; the first token is fixed since rules are keyed by it."""
 
+    __slots__ = ("first", "rest")
+    _defaults = {"rest": ()}
+
     first: str
-    rest: tuple[PatternToken, ...] = ()
+    rest: tuple[PatternToken, ...]
 
     def matches_prefix(self, cmd: list[str]) -> list[str] | None:
         length = len(self.rest) + 1
@@ -79,12 +82,14 @@ class PrefixPattern:
         return f"PrefixPattern {{ first: {debug_str(self.first)}, rest: {rest} }}"
 
 
-@dataclass(frozen=True)
-class PrefixRuleMatch:
+class PrefixRuleMatch(Record):
+    __slots__ = ("matched_prefix", "decision", "resolved_program", "justification")
+    _defaults = {"resolved_program": None, "justification": None}
+
     matched_prefix: list[str]
     decision: Decision
-    resolved_program: str | None = None
-    justification: str | None = None
+    resolved_program: str | None
+    justification: str | None
 
     def to_json(self) -> dict:
         inner: dict = {"matchedPrefix": list(self.matched_prefix), "decision": self.decision.wire}
@@ -105,8 +110,9 @@ class PrefixRuleMatch:
                 f"decision: {self.decision.debug}, resolved_program: {resolved}, justification: {just} }}")
 
 
-@dataclass(frozen=True)
-class HeuristicsRuleMatch:
+class HeuristicsRuleMatch(Record):
+    __slots__ = ("command", "decision")
+
     command: list[str]
     decision: Decision
 
@@ -121,11 +127,13 @@ class HeuristicsRuleMatch:
 RuleMatch = Union[PrefixRuleMatch, HeuristicsRuleMatch]
 
 
-@dataclass(frozen=True)
-class PrefixRule:
+class PrefixRule(Record):
+    __slots__ = ("pattern", "decision", "justification")
+    _defaults = {"justification": None}
+
     pattern: PrefixPattern
     decision: Decision
-    justification: str | None = None
+    justification: str | None
 
     def program(self) -> str:
         return self.pattern.first
@@ -165,12 +173,14 @@ class NetworkRuleProtocol(enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class NetworkRule:
+class NetworkRule(Record):
+    __slots__ = ("host", "protocol", "decision", "justification")
+    _defaults = {"justification": None}
+
     host: str
     protocol: NetworkRuleProtocol
     decision: Decision
-    justification: str | None = None
+    justification: str | None
 
 
 def normalize_network_rule_host(raw: str) -> str:
