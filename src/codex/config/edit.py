@@ -81,6 +81,35 @@ def set_feature_enabled(codex_home: str, feature: str, enabled: bool, profile: s
             del parent["features"]
         table = tomlkit.table()
         parent["features"] = table
-    table[feature] = enabled
+    _set_keeping_layout(table, feature, enabled, first=next(iter(parent), None) == "features")
     write_document(path, doc)
     return path
+
+
+def _set_keeping_layout(table, key: str, value, first: bool) -> None:
+    """`table[key] = value` the way toml_edit lays it out: tomlkit would put a blank line before
+    the table's existing sub-tables (toml_edit does not), and an implicit `[features]` that becomes
+    explicit gets a blank line before its header unless it opens the document."""
+    import tomlkit.items as items
+
+    subs = [v for _, v in getattr(table, "value", table).body if isinstance(v, (items.Table, items.AoT))
+            and not isinstance(v, items.AoT)]
+    indents = [(v, v.trivia.indent) for v in subs]
+    implicit = table.is_super_table() if hasattr(table, "is_super_table") else False
+    body = getattr(table, "value", table).body
+    last_key = None
+    trailing = False
+    for k, v in body:
+        if k is not None:
+            last_key, trailing = k, False
+        elif isinstance(v, (items.Whitespace, items.Comment)):
+            trailing = True
+    if key not in table and last_key is not None and trailing and not isinstance(table[last_key], items.Table):
+        # Blank lines and comments after the last key belong to what follows (toml_edit's decor).
+        getattr(table, "value", table)._insert_after(last_key, key, value)
+    else:
+        table[key] = value
+    for v, indent in indents:
+        v.trivia.indent = indent
+    if implicit and not first and not table.trivia.indent:
+        table.trivia.indent = "\n"
