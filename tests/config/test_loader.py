@@ -202,3 +202,29 @@ def test_codex_home_resolution(case_base):
 
 def test_system_layer_default_path_is_etc_codex():
     assert loader.SYSTEM_CONFIG_PATH == "/etc/codex/config.toml"
+
+
+# `codex exec`'s wording of the same errors (captured from the reference with a closed-port mock
+# provider: exec stops at config loading).
+MOCK = ('model_provider = "mock"\nmodel = "gpt-5.5"\n[features]\nplugins = false\n[otel]\nmetrics_exporter = "none"\n'
+        '[model_providers.mock]\nname = "mock"\nbase_url = "http://127.0.0.1:9/v1"\nwire_api = "responses"\n'
+        'env_key = "MOCK_API_KEY"\nrequest_max_retries = 0\nstream_max_retries = 0\n')
+
+
+@pytest.mark.parametrize("config, kw, want", [
+    ("model_verbosity = 1\n" + MOCK, {},
+     "Error loading config.toml: invalid type: unit variant, expected string only\nin `model_verbosity`\n\n"),
+    ('a = "\n' + MOCK, {},
+     'Error loading config.toml:\n<HOME>/config.toml:1:6: invalid basic string, expected `"`\n  |\n1 | a = "\n  |      ^\n'),
+    (MOCK + "[history]\nzzz = 1\n", {"strict": True},
+     "Error loading config.toml:\n<HOME>/config.toml:15:1: unknown configuration field `history.zzz`\n   |\n"
+     "15 | zzz = 1\n   | ^^^\n"),
+    (MOCK, {"strict": True, "cli_overrides": ["foo=1"]},
+     "Error loading config.toml: unknown configuration field `foo` in -c/--config override\n"),
+])
+def test_exec_wording(layout, config, kw, want):
+    home, _, _ = layout
+    write(home / "config.toml", config)
+    with pytest.raises(ConfigError) as exc:
+        load(layout, **kw)
+    assert exc.value.render_tui() == want.replace("<HOME>", str(home))

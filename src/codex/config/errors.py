@@ -35,7 +35,8 @@ class ConfigError(Exception):
     """
 
     def __init__(self, message: str, causes=(), *, kind: str = "type", path=None, line=None, col=None,
-                 detail: str | None = None, key: str | None = None, source_text: str | None = None):
+                 detail: str | None = None, key: str | None = None, source_text: str | None = None,
+                 file_text: str | None = None):
         super().__init__(message)
         self.message = message
         self.causes = list(causes)
@@ -46,6 +47,7 @@ class ConfigError(Exception):
         self.detail = detail if detail is not None else message
         self.key = key
         self.source_text = source_text
+        self.file_text = file_text
 
     def __str__(self) -> str:
         return self.message
@@ -56,6 +58,21 @@ class ConfigError(Exception):
         if context is None:
             return render_anyhow(self.message, self.causes)
         return render_anyhow(context, [self.message] + self.causes)
+
+
+    def render_tui(self) -> str:
+        """How `codex exec` (and the TUI) report it: `Error loading config.toml:` then, for a syntax
+        error or an unknown field in a file, the location and the offending line with carets; else
+        serde's message followed by its `in <key>` line."""
+        head = "Error loading config.toml:"
+        if self.kind in ("parse", "unknown_field") and self.path and self.file_text is not None and self.line:
+            from codex.config.locate import snippet
+
+            return (f"{head}\n{self.path}:{self.line}:{self.col}: {self.detail}\n"
+                    + snippet(self.file_text, self.detail, self.line, self.col, key=self.kind == "unknown_field"))
+        if self.kind == "type" and self.causes:
+            return f"{head} {self.causes[0]}\n"
+        return f"{head} {self.message}\n"
 
 
 class CodexHomeError(ConfigError):

@@ -78,7 +78,7 @@ def _parse_error(path: str, text: str, exc) -> ConfigError:
             pass
     report = parse_error_report(text, message, line, col)
     return ConfigError(f"{path}:{line}:{col}: {message}", [report], kind="parse", path=path, line=line, col=col,
-                       detail=message, source_text=report)
+                       detail=message, source_text=report, file_text=text)
 
 
 def parse_toml(text: str, path: str) -> dict:
@@ -119,7 +119,7 @@ def _check_layer(layer: ConfigLayer, strict: bool) -> None:
             line, col = locate(layer.text, unknown[0], key=True)
             detail = f"unknown configuration field `{key}`"
             raise ConfigError(f"{layer.path}:{line}:{col}: {detail}", kind="unknown_field", path=layer.path,
-                              line=line, col=col, detail=detail, key=key, source_text=layer.text)
+                              line=line, col=col, detail=detail, key=key, file_text=layer.text)
 
 
 def merge_into(base: dict, overlay: dict) -> dict:

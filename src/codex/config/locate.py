@@ -270,6 +270,20 @@ def _span(line_text: str, col: int, message: str) -> int:
     return 1
 
 
+def snippet(text: str, message: str, line: int, col: int, key: bool = False) -> str:
+    """The annotated line: `{pad} |`, `{line} | text`, `{pad} | {carets}` (each ending in a
+    newline); `key=True` underlines the key that starts at `col`."""
+    lines = text.split("\n")
+    line_text = lines[line - 1] if 0 < line <= len(lines) else ""
+    pad = " " * len(str(line))
+    if key:
+        _, after = _parse_key(line_text, col - 1)
+        width = max(1, len(line_text[col - 1 : after].rstrip()))
+    else:
+        width = _span(line_text, col, message)
+    return f"{pad} |\n{line} | {line_text}\n{pad} | {' ' * (col - 1)}{'^' * width}\n"
+
+
 def parse_error_report(text: str, message: str, line: int, col: int) -> str:
     """toml_edit's `Display` of a parse error (ends with a newline)."""
     lines = text.split("\n")
