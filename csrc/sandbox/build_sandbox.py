@@ -20,6 +20,7 @@ int codex_sbx_set_no_new_privs(void);
 int codex_sbx_landlock_restrict(const char *const *writable, int n);
 int codex_sbx_install_seccomp(int mode);
 int codex_sbx_export_seccomp(int mode, int fd);
+int codex_sbx_drop_capabilities(void);
 """
 
 ffibuilder = FFI()

@@ -69,7 +69,12 @@
 
 struct csb_ruleset_attr {
     uint64_t handled_access_fs;
+    uint64_t handled_access_net; /* ABI 4 */
+    uint64_t scoped;             /* ABI 6 */
 };
+
+#define CSB_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
+#define CSB_SCOPE_SIGNAL (1ULL << 1)
 
 struct csb_path_beneath_attr {
     uint64_t allowed_access;
@@ -142,7 +147,14 @@ int codex_sbx_landlock_restrict(const char *const *writable, int n)
     int use_abi = abi > 5 ? 5 : abi;
     uint64_t all = csb_all_rights(use_abi);
     struct csb_ruleset_attr rattr = {.handled_access_fs = all};
-    int rfd = (int)syscall(SYS_landlock_create_ruleset, &rattr, sizeof rattr, 0);
+    size_t rsize = sizeof(uint64_t); /* ABI 1-3 know only the first field */
+    if (abi >= 6) {
+        /* Stricter than upstream's V5: no signals to, and no abstract unix sockets of,
+         * processes outside this domain (there is no PID namespace on this path). */
+        rattr.scoped = CSB_SCOPE_ABSTRACT_UNIX_SOCKET | CSB_SCOPE_SIGNAL;
+        rsize = sizeof rattr;
+    }
+    int rfd = (int)syscall(SYS_landlock_create_ruleset, &rattr, rsize, 0);
     if (rfd < 0)
         return -errno;
     int rc = csb_add_path_rule(rfd, "/", CSB_FS_READ_RIGHTS, 1);
@@ -155,7 +167,31 @@ int codex_sbx_landlock_restrict(const char *const *writable, int n)
     if (rc == 0 && syscall(SYS_landlock_restrict_self, rfd, 0) != 0)
         rc = -errno;
     close(rfd);
-    return rc == 0 ? use_abi : rc;
+    return rc == 0 ? (abi >= 6 ? abi : use_abi) : rc;
+}
+
+/*
+ * Drop every capability (bounding set, ambient, effective/permitted/inheritable), for the
+ * Landlock path where no user namespace takes them away: a sandboxed process started by root
+ * must not keep CAP_SYS_ADMIN, CAP_SYS_MODULE ... With no_new_privs set, exec of a setuid
+ * binary cannot give them back. 0 or -errno.
+ */
+#include <linux/capability.h>
+int codex_sbx_drop_capabilities(void)
+{
+    for (int cap = 0; cap <= 63; cap++) {
+        if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) < 0)
+            break; /* past the last capability this kernel knows */
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL && errno != EPERM)
+            return -errno;
+    }
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    if (syscall(SYS_capset, &hdr, data) != 0)
+        return -errno;
+    return 0;
 }
 
 /* Seccomp modes, as upstream's NetworkSeccompMode. */

@@ -217,7 +217,12 @@ def prepare(policy: SandboxPolicy | PermissionProfile, cwd: str, command: list[s
     if not profile.has_full_network_access():
         argv.append("--unshare-net")
     if not no_proc:
-        argv += ["--proc", "/proc"]
+        # A fresh /proc; its sysctl files stay read-only (stricter than the reference: when
+        # the sandbox runs as real root, uid 0 maps to the global root and /proc/sys writes
+        # such as kernel/hostname would reach the host).
+        argv += ["--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys"]
+        if os.path.exists("/proc/sysrq-trigger"):
+            argv += ["--ro-bind", "/proc/sysrq-trigger", "/proc/sysrq-trigger"]
     pass_fds: tuple[int, ...] = ()
     if mode is not None and via == "fd":
         fd = os.memfd_create("codex-seccomp", 0)  # inherited by bwrap (no CLOEXEC)
@@ -237,6 +242,7 @@ def apply_in_process(prepared: Prepared) -> None:
     """Landlock + seccomp on this process (only what it execs next should run after this)."""
     if prepared.mechanism == "landlock":
         native.landlock_restrict(prepared.landlock_roots)
+        native.drop_capabilities()
     if prepared.seccomp_mode is not None:
         native.install_seccomp(prepared.seccomp_mode)
 

@@ -8,7 +8,7 @@ import errno
 import os
 
 __all__ = ["SandboxUnavailable", "SECCOMP_RESTRICTED", "SECCOMP_VMSOCK", "SECCOMP_PROXY_ROUTED",
-           "load", "landlock_abi", "install_seccomp", "export_seccomp", "landlock_restrict"]
+           "load", "landlock_abi", "drop_capabilities", "install_seccomp", "export_seccomp", "landlock_restrict"]
 
 SECCOMP_RESTRICTED = 1
 SECCOMP_VMSOCK = 2
@@ -58,6 +58,11 @@ def install_seccomp(mode: int) -> None:
 def export_seccomp(mode: int, fd: int) -> None:
     """Write the filter as a classic BPF program to `fd` (for `bwrap --seccomp FD`)."""
     _check(load().codex_sbx_export_seccomp(mode, fd), "exporting the seccomp filter")
+
+
+def drop_capabilities() -> None:
+    """Drop every capability of this process (bounding set included)."""
+    _check(load().codex_sbx_drop_capabilities(), "dropping capabilities")
 
 
 def landlock_restrict(writable_roots: list[str]) -> int:
