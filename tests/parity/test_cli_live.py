@@ -67,3 +67,22 @@ def test_same_as_reference(ref_env, args):
     # The reference's CODEX_HOME shows up in a few messages; ours runs in this process.
     ref_err = ref_err.replace(str(ref_env.codex_home), "<CODEX_HOME>")
     assert _ours(args) == (ref_code, ref_out, ref_err)
+
+
+UNKNOWN_FEATURE_CASES = [
+    ["--enable", "zz", "mcp", "list"],
+    ["--disable", "zz", "login", "status"],
+    ["--enable", "zz", "completion", "bash"],
+    ["--enable", "zz", "sandbox", "--", "true"],
+    ["--enable", "zz", "app-server", "daemon", "version"],
+    ["--enable", "unified_exec", "--enable", "zz", "logout"],
+    ["--enable", "zz", "-c", "model_reasoning_effort=bogus", "features", "list"],
+    ["exec", "--enable", "zz", "--help"],
+]
+
+
+@pytest.mark.reference
+@pytest.mark.parametrize("args", UNKNOWN_FEATURE_CASES, ids=" ".join)
+def test_unknown_feature_flag_fails_every_command(ref_env, args):
+    ref = tuple(ref_env.run(args, which="reference", timeout=30))
+    assert _ours(args) == ref

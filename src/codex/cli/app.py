@@ -182,10 +182,21 @@ def check_config_overrides(invocation: Invocation) -> int | None:
     """Validate the `-c` overrides the way the invoked command's config loading would; print the
     reference's message and return 1 on a bad one, else None."""
     raw = invocation.config_overrides
-    if not raw:
+    enable, disable = invocation.values.get("enable"), invocation.values.get("disable")
+    if not (raw or enable or disable):
         return None
+    if enable or disable:
+        # Like the reference: unknown `--enable/--disable` keys fail every command, before `-c`
+        # is looked at.
+        from codex.config import features
+
+        try:
+            features.toggle_overrides(enable, disable)
+        except features.UnknownFeatureError as exc:
+            _write(sys.stderr, f"Error: {exc}\n")
+            return 1
     style = _config_error_style(invocation.path)
-    if style is None:
+    if style is None or not raw:
         return None
     from codex.config import overrides
 
