@@ -233,3 +233,28 @@ def test_app_server_session_methods(tmp_path):
     with pytest.raises(FuzzySearchError):
         sessions.update("s1", "x")
     sessions.close()
+
+
+@pytest.mark.filterwarnings("ignore:Callback with id:RuntimeWarning")
+def test_shared_index_is_kept_and_follows_changes(tmp_path):
+    from codex.file_search import index as I
+    from codex.file_search.api import fuzzy_file_search
+    root = make_tree(tmp_path / "shared", {"one.txt": ""})
+    try:
+        assert [f["path"] for f in fuzzy_file_search("one", [str(root)])] == ["one.txt"]
+        idx = I.shared_index([str(root)])
+        assert I.shared_index([str(root)]) is idx
+        w = idx._watcher
+        deadline = time.monotonic() + 10
+        while w._observer is None:
+            assert time.monotonic() < deadline, "watcher did not start"
+            time.sleep(0.02)
+        (root / "two.txt").write_text("x")
+        for _ in range(100):
+            w.flush()
+            if [f["path"] for f in fuzzy_file_search("two", [str(root)])] == ["two.txt"]:
+                break
+            time.sleep(0.05)
+        assert [f["path"] for f in fuzzy_file_search("two", [str(root)])] == ["two.txt"]
+    finally:
+        I.clear_shared()

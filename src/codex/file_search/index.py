@@ -424,7 +424,8 @@ SHARED_MAX = 4
 
 def shared_index(roots: Sequence[str], *, watch: bool = True) -> FileIndex:
     """A built index of `roots`, kept (at most SHARED_MAX, least recently used evicted) and, with
-    `watch`, kept current by a file-system watcher. Without a watcher every call walks again."""
+    `watch`, kept current by a file-system watcher (set up in the background, then the index
+    re-walks once to cover the gap). Without a watcher every call walks again."""
     key = tuple(roots)
     if not watch:
         return FileIndex(roots).build()
@@ -436,9 +437,14 @@ def shared_index(roots: Sequence[str], *, watch: bool = True) -> FileIndex:
     idx = FileIndex(roots).build()
     from .watch import Watcher
     w = Watcher(idx)
-    if not w.start():
-        return idx
     idx._watcher = w            # type: ignore[attr-defined]
+
+    def failed():               # no watcher: do not keep an index that would go stale
+        with _shared_lock:
+            if _shared.get(key) is idx:
+                del _shared[key]
+
+    w.start_async(resync=True, on_failed=failed)
     with _shared_lock:
         _shared[key] = idx
         while len(_shared) > SHARED_MAX:

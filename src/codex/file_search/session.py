@@ -103,7 +103,7 @@ class FileSearchSession:
     def _start_watcher(self) -> None:
         self.index.walk_complete.wait()
         if not self._stopped and self._watcher is not None:
-            self._watcher.start()
+            self._watcher.start_async(resync=True)
 
     def _on_progress(self) -> None:
         with self._cv:
