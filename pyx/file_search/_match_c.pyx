@@ -26,7 +26,6 @@ from array import array
 
 cdef extern from "string.h" nogil:
     void *memmem(const void *haystack, size_t haystacklen, const void *needle, size_t needlelen)
-    void *memrchr(const void *s, int c, size_t n)
 
 cdef extern from "dirent.h" nogil:
     ctypedef struct DIR
@@ -445,7 +444,6 @@ cdef bint _prefilter(const uchar* l, int L, const uchar* nd, int n, int* start, 
     """nucleo prefilter_ascii: first occurrence of the first char (leaving room for the rest),
     the greedy end of a forward match, and the end after the last occurrence of the last char."""
     cdef int s, g, j, i
-    cdef const uchar* p
     s = _find(l, 0, L - n + 1, nd[0])
     if s < 0:
         return False
@@ -457,11 +455,13 @@ cdef bint _prefilter(const uchar* l, int L, const uchar* nd, int n, int* start, 
         g = i + 1
     start[0] = s
     ge[0] = g
-    if g < L:
-        p = <const uchar*>memrchr(l + g, nd[n - 1], L - g)
-        end[0] = g if p == NULL else <int>(p - l) + 1
-    else:
-        end[0] = g
+    end[0] = g
+    i = L - 1
+    while i >= g:                  # the last occurrence of the last char (memrchr is GNU-only)
+        if l[i] == nd[n - 1]:
+            end[0] = i + 1
+            break
+        i -= 1
     return True
 
 
@@ -643,10 +643,6 @@ cdef long _score_ascii(_Atoms A, const uchar* h, const uchar* low, int L, int* i
             return -1
         total += s
     return total
-
-
-cdef bytes _lower(bytes b):
-    return b.lower()
 
 
 def atom_match(atom, haystack, bint want_indices=False):

@@ -9,7 +9,6 @@ from fs_helpers import isolated_home, make_tree, twin_module
 from codex.file_search import index as I
 from codex.file_search import match as M
 from codex.file_search.api import fuzzy_file_search, wire_files
-from codex.file_search.pattern import parse
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,6 @@ CODEX_REQUIRE_REFERENCE=1.
 """
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
