@@ -357,3 +357,23 @@ def test_pipe_stdin_pipe(twin, clean_env):
         return bytes(out)
 
     assert run(go()) == b"abc"
+
+
+def test_pty_child_closing_its_terminal_is_not_hung_up(twin, clean_env):
+    # cat closes its terminal fds just before _exit: the master must stay open until the child is
+    # reaped, else the hangup SIGHUPs it (exit 129 instead of 0). Racy by nature: repeat.
+    async def go():
+        codes = []
+        for _ in range(15):
+            out = bytearray()
+            p = spawn.start_process(["/bin/cat"], None, clean_env, tty=True, on_output=lambda d, s: out.extend(d))
+            p.write(b"x\n")
+            while out.count(b"x") < 2:
+                await asyncio.sleep(0.002)
+            p.write(b"\x04")
+            codes.append(await asyncio.wait_for(p.wait(), 5))
+            await asyncio.wait_for(p.output_closed.wait(), 5)
+            assert_reaped(p.pid)
+        return codes
+
+    assert run(go()) == [0] * 15

@@ -109,6 +109,7 @@ class ProcessHandle:
         self._fds: dict[int, int] = {}
         self._pidfd = -1
         self._poll_handle: asyncio.TimerHandle | None = None
+        self._deferred_close: list[int] = []
         streams = [STDOUT] if tty else [STDOUT, STDERR]
         for fd, stream in zip(out_fds, streams):
             self._fds[fd] = stream
@@ -133,16 +134,29 @@ class ProcessHandle:
         if self.on_output is not None:
             self.on_output(data, self._fds[fd])
 
-    def _close_fd(self, fd: int) -> None:
+    def _close_fd(self, fd: int, force: bool = False) -> None:
         if fd not in self._fds:
             return
         del self._fds[fd]
         self.loop.remove_reader(fd)
-        if fd == self._stdin_fd:  # the PTY master serves both ways
-            self._stdin_fd = -1
-        os.close(fd)
+        if self.tty and not force and self.exit_code is None:
+            # EIO on the master while the child still runs (it closed its slave fds just before
+            # _exit): closing the master now would hang the terminal up and SIGHUP the child.
+            # Keep it open until the child is reaped.
+            self._deferred_close.append(fd)
+        else:
+            if fd == self._stdin_fd:  # the PTY master serves both ways
+                self._stdin_fd = -1
+            os.close(fd)
         if not self._fds:
             self.output_closed.set()
+
+    def _close_deferred(self) -> None:
+        for fd in self._deferred_close:
+            if fd == self._stdin_fd:
+                self._stdin_fd = -1
+            os.close(fd)
+        self._deferred_close.clear()
 
     # -- exit -----------------------------------------------------------------------------------
     def _watch_exit(self) -> None:
@@ -178,6 +192,7 @@ class ProcessHandle:
         if self._poll_handle is not None:
             self._poll_handle.cancel()
             self._poll_handle = None
+        self._close_deferred()
         self.exited.set()
 
     @property
@@ -218,7 +233,8 @@ class ProcessHandle:
     def close(self) -> None:
         """Stop reading; close every descriptor we hold (the exit watch stays until reaped)."""
         for fd in list(self._fds):
-            self._close_fd(fd)
+            self._close_fd(fd, force=True)
+        self._close_deferred()
         if self._stdin_fd >= 0:
             os.close(self._stdin_fd)
             self._stdin_fd = -1
