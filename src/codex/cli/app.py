@@ -36,6 +36,7 @@ HANDLERS: dict[tuple[str, ...], str] = {
     ("execpolicy", "check"): "codex.execpolicy.execpolicycheck:main",
     ("sandbox",): "codex.sandbox.cli:run_sandbox",
     ("codex-linux-sandbox",): "codex.sandbox.cli:run_linux_sandbox",
+    ("debug", "models"): "codex.model.debug_cmd:models_cmd",
 }
 
 LINUX_SANDBOX_PATH = ("codex-linux-sandbox",)
