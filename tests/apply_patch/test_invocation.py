@@ -122,3 +122,27 @@ def test_model_facing_texts_match_the_exec_captures(run, seek_impl, tmp_path):
             assert prefix + out == call["output"]
     files = {k: v for k, v in harness.snapshot(cwd).items() if not isinstance(v, dict)}
     assert files == run["workspace_after"]
+
+
+@pytest.mark.parametrize("script, expected_dir", [
+    (f"cd 'my dir' && apply_patch <<'EOF'\n{PATCH}\nEOF\n", "my dir"),
+    (f'cd "my dir" && applypatch <<EOF\n{PATCH}\nEOF\n', "my dir"),
+    (f"cd sub && apply_patch <<'PATCH'\n{PATCH}\nPATCH\n", "sub"),
+    (f"apply_patch <<\"EOF\"\n{PATCH}\nEOF", None),
+])
+def test_tree_sitter_forms_upstream_accepts(script, expected_dir):
+    assert extract_apply_patch_from_bash(script) == (PATCH, expected_dir)
+
+
+@pytest.mark.parametrize("script", [
+    f"cd a b && apply_patch <<'EOF'\n{PATCH}\nEOF\n",          # two cd arguments
+    f"cd -P a && apply_patch <<'EOF'\n{PATCH}\nEOF\n",         # a cd flag
+    f"cd a || apply_patch <<'EOF'\n{PATCH}\nEOF\n",            # not `&&`
+    f"cd a; apply_patch <<'EOF'\n{PATCH}\nEOF\n",              # two statements
+    f"apply_patch <<'EOF'\n{PATCH}\nEOF\necho done\n",          # trailing statement
+    f"echo hi && apply_patch <<'EOF'\n{PATCH}\nEOF\n",         # not cd
+    f"apply_patch extra <<'EOF'\n{PATCH}\nEOF\n",               # an argument
+])
+def test_tree_sitter_forms_upstream_rejects(script):
+    with pytest.raises(ExtractHeredocError):
+        extract_apply_patch_from_bash(script)

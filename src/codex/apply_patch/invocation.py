@@ -14,10 +14,8 @@ model asked to run. The outcome is one of
 
 Shell forms: `bash|zsh|sh -c|-lc SCRIPT`, `pwsh|powershell [-NoProfile] -Command SCRIPT`, `cmd /c
 SCRIPT` where SCRIPT is exactly `apply_patch <<'EOF' ... EOF` or `cd DIR && apply_patch <<EOF ...`.
-Upstream matches those with a tree-sitter-bash query; this module recognises the same two forms
-with a small line-based matcher (one top-level statement, `&&` only, `cd` with one word or
-quoted argument, heredoc delimiter quoted or not), which accepts and rejects the same
-well-formed scripts but does not replicate tree-sitter's recovery on malformed shell syntax.
+They are recognised with upstream's own tree-sitter-bash query (one top-level statement, `&&`
+only, `cd` with one word or quoted argument).
 """
 
 from __future__ import annotations
@@ -148,74 +146,88 @@ def parse_shell_script(argv: list[str]) -> str | None:
     return None
 
 
-_WORD_BREAKS = set(" \t\n;&|<>()`$\"'\\")
+# The two whole-script forms upstream accepts, as its tree-sitter-bash query (invocation.rs):
+# one top-level redirected statement, `[cd DIR &&] apply_patch <<DELIM ... DELIM`.
+_APPLY_PATCH_QUERY = r"""
+(
+  program
+    . (redirected_statement
+        body: (command
+                name: (command_name (word) @apply_name) .)
+        (#any-of? @apply_name "apply_patch" "applypatch")
+        redirect: (heredoc_redirect
+                    . (heredoc_start)
+                    . (heredoc_body) @heredoc
+                    . (heredoc_end)
+                    .))
+    .)
+
+(
+  program
+    . (redirected_statement
+        body: (list
+                . (command
+                    name: (command_name (word) @cd_name) .
+                    argument: [
+                      (word) @cd_path
+                      (string (string_content) @cd_path)
+                      (raw_string) @cd_raw_string
+                    ] .)
+                "&&"
+                . (command
+                    name: (command_name (word) @apply_name))
+                .)
+        (#eq? @cd_name "cd")
+        (#any-of? @apply_name "apply_patch" "applypatch")
+        redirect: (heredoc_redirect
+                    . (heredoc_start)
+                    . (heredoc_body) @heredoc
+                    . (heredoc_end)
+                    .))
+    .)
+"""
+
+_BASH = None
 
 
-def _parse_cd_argument(text: str) -> tuple[str, str] | None:
-    """`DIR rest` after `cd `: returns (dir, rest) for one plain word or quoted string."""
-    if not text:
-        return None
-    if text[0] == "'":
-        end = text.find("'", 1)
-        return None if end < 0 else (text[1:end], text[end + 1:])
-    if text[0] == '"':
-        end = text.find('"', 1)
-        inner = text[1:end] if end > 0 else ""
-        if end < 0 or not inner or any(c in inner for c in "$`\\"):
-            return None
-        return inner, text[end + 1:]
-    i = 0
-    while i < len(text) and text[i] not in _WORD_BREAKS:
-        i += 1
-    return (text[:i], text[i:]) if i else None
+def _bash():
+    """(parser, query) for bash, built on first use: tree-sitter stays off the start-up path."""
+    global _BASH
+    if _BASH is None:
+        import tree_sitter
+        import tree_sitter_bash
+
+        language = tree_sitter.Language(tree_sitter_bash.language())
+        _BASH = (tree_sitter.Parser(language), tree_sitter.Query(language, _APPLY_PATCH_QUERY))
+    return _BASH
 
 
 def extract_apply_patch_from_bash(src: str) -> tuple[str, str | None]:
     """(heredoc body, cd dir or None) of `[cd DIR && ]apply_patch <<DELIM\\n...\\nDELIM`;
     raises ExtractHeredocError."""
-    not_it = ExtractHeredocError(ExtractHeredocError.COMMAND_DID_NOT_START_WITH_APPLY_PATCH)
-    s = src.lstrip(" \t\n")
-    workdir = None
-    if s.startswith("cd") and s[2:3] in (" ", "\t"):
-        parsed = _parse_cd_argument(s[2:].lstrip(" \t"))
-        if parsed is None:
-            raise not_it
-        workdir, rest = parsed
-        rest = rest.lstrip(" \t")
-        if not rest.startswith("&&"):
-            raise not_it
-        s = rest[2:].lstrip(" \t")
-    name_end = 0
-    while name_end < len(s) and s[name_end] not in _WORD_BREAKS:
-        name_end += 1
-    if s[:name_end] not in APPLY_PATCH_COMMANDS:
-        raise not_it
-    s = s[name_end:].lstrip(" \t")
-    if not s.startswith("<<") or s.startswith("<<<"):
-        raise not_it
-    s = s[2:]
-    if s.startswith("-"):
-        s = s[1:]
-    s = s.lstrip(" \t")
-    newline = s.find("\n")
-    if newline < 0:
-        raise not_it
-    delim_spec, body_and_rest = s[:newline].rstrip(" \t"), s[newline + 1:]
-    if len(delim_spec) >= 2 and delim_spec[0] == delim_spec[-1] and delim_spec[0] in "'\"":
-        delim = delim_spec[1:-1]
-    else:
-        delim = delim_spec
-    if not delim or any(c in delim for c in " \t;&|<>()`$\"'\\"):
-        raise not_it
-    lines = body_and_rest.split("\n")
-    for i, line in enumerate(lines):
-        if line == delim:
-            trailing = "\n".join(lines[i + 1:])
-            if trailing.strip(" \t\n"):
-                raise not_it  # another statement after the heredoc
-            body = "\n".join(lines[:i]) + ("\n" if i else "")
-            return body.rstrip("\n"), workdir
-    raise not_it
+    import tree_sitter
+
+    parser, query = _bash()
+    data = src.encode("utf-8")
+    tree = parser.parse(data)
+    for _pattern, captures in tree_sitter.QueryCursor(query).matches(tree.root_node):
+        heredoc = cd_path = None
+        # Captures in source order, as the Rust loop visits them.
+        flat = sorted(
+            ((node.start_byte, name, node) for name, nodes in captures.items() for node in nodes),
+            key=lambda item: item[0],
+        )
+        for _start, name, node in flat:
+            text = data[node.start_byte:node.end_byte].decode("utf-8")
+            if name == "heredoc":
+                heredoc = text.rstrip("\n")
+            elif name == "cd_path":
+                cd_path = text
+            elif name == "cd_raw_string":
+                cd_path = text[1:-1] if len(text) >= 2 and text[0] == text[-1] == "'" else text
+        if heredoc is not None:
+            return heredoc, cd_path
+    raise ExtractHeredocError(ExtractHeredocError.COMMAND_DID_NOT_START_WITH_APPLY_PATCH)
 
 
 # -- argv -> patch ---------------------------------------------------------------------------
