@@ -153,3 +153,33 @@ def test_linux_sandbox_helper(workdir):
     assert r.returncode == 1
     assert "'.codex/x': Read-only file system" in r.stderr and "'/etc/x': Read-only file system" in r.stderr
     assert (workdir / "ok").exists()
+
+
+@pytest.mark.parametrize("raw", ['sandbox_mode="workspace-write"', "sandbox_mode='read-only'", "sandbox_mode=workspace-write",
+                                 "features.use_legacy_landlock=true", "use_legacy_landlock=false",
+                                 "sandbox_workspace_write.network_access=true", 'sandbox_mode="a\\"b"',
+                                 "sandbox_workspace_write.writable_roots=[\"/x\"]", "sandbox_mode=inf", "x=1"])
+def test_fast_override_parse_matches_config_overrides(raw):
+    from codex.config import overrides as ov
+    from codex.sandbox import cli
+
+    assert cli._parse_overrides([raw]) == ov.parse_overrides([raw])
+
+
+def test_config_file_and_overrides(workdir, monkeypatch):
+    from codex.sandbox import cli
+
+    home = workdir / "h"
+    home.mkdir()
+    (home / "config.toml").write_text('sandbox_mode = "workspace-write"\n[sandbox_workspace_write]\nnetwork_access = true\n'
+                                      '[features]\nuse_legacy_landlock = true\n')
+    monkeypatch.setenv("CODEX_HOME", str(home))
+
+    class Inv:
+        values = {"disable": ["use_legacy_landlock"]}
+        config_overrides = ["sandbox_workspace_write.exclude_slash_tmp=true", "model=o3"]
+
+    cfg = cli._effective_config(Inv())
+    assert cfg["sandbox_mode"] == "workspace-write"
+    assert cfg["sandbox_workspace_write"] == {"network_access": True, "exclude_slash_tmp": True}
+    assert cfg["features"]["use_legacy_landlock"] is False and "model" not in cfg

@@ -11,7 +11,6 @@ needs (`sandbox_mode`, `[sandbox_workspace_write]`, `features.use_legacy_landloc
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 
 __all__ = ["run_sandbox", "run_linux_sandbox"]
@@ -38,38 +37,72 @@ def _codex_home() -> str:
     return os.path.join(os.path.expanduser("~"), ".codex")
 
 
-def _effective_config(invocation) -> dict:
-    import tomllib
+# The keys `codex sandbox` reads; everything else in the config is not its business (and
+# parsing TOML costs more start-up time than the whole sandbox launch).
+_KEYS = ("sandbox_mode", "sandbox_workspace_write", "features", "use_legacy_landlock")
 
+
+def _relevant(key: str) -> bool:
+    return key.strip().split(".", 1)[0] in _KEYS
+
+
+def _simple_value(text: str):
+    """The TOML value of the common simple cases without importing a TOML parser; None when
+    the text needs the real parser."""
+    text = text.strip()
+    if text in ("true", "false"):
+        return text == "true"
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'" and not any(c in text[1:-1] for c in "\"'\\"):
+        return text[1:-1]
+    if text[:1].isalpha() and text not in ("inf", "nan") and all(c.isalnum() or c in "-_" for c in text):
+        return text  # not valid TOML: `-c` takes the raw string
+    return None
+
+
+def _parse_overrides(raw: list[str]) -> list:
+    from codex.config import overrides as ov
+
+    out = []
+    for item in raw:
+        key, sep, value = item.partition("=")
+        simple = _simple_value(value) if sep and key.strip() else None
+        if simple is None:
+            out += ov.parse_overrides([item])
+        else:
+            out.append((ov._canonicalize_key(key.strip()), simple))
+    return out
+
+
+def _effective_config(invocation) -> dict:
     from codex.config import overrides as ov
 
     config: dict = {}
-    path = os.path.join(_codex_home(), "config.toml")
-    try:
-        with open(path, "rb") as f:
-            config = tomllib.load(f)
-    except FileNotFoundError:
-        pass
+    paths = [os.path.join(_codex_home(), "config.toml")]
     profile = invocation.values.get("profile")
     if profile:
+        paths.append(os.path.join(_codex_home(), f"{profile}.config.toml"))
+    for path in paths:
         try:
-            with open(os.path.join(_codex_home(), f"{profile}.config.toml"), "rb") as f:
-                from codex.config.overrides import apply_overrides
-
-                def flat(d, prefix=""):
-                    for k, v in d.items():
-                        if isinstance(v, dict):
-                            yield from flat(v, prefix + k + ".")
-                        else:
-                            yield prefix + k, v
-
-                apply_overrides(config, list(flat(tomllib.load(f))))
+            with open(path, "rb") as f:
+                data = f.read()
         except FileNotFoundError:
-            pass
-    raw = list(invocation.config_overrides)
+            continue
+        if b"sandbox" not in data and b"landlock" not in data:
+            continue
+        import tomllib
+
+        layer = tomllib.loads(data.decode("utf-8"))
+        for key in _KEYS:
+            if key not in layer:
+                continue
+            if isinstance(layer[key], dict) and isinstance(config.get(key), dict):
+                config[key].update(layer[key])
+            else:
+                config[key] = layer[key]
+    raw = [o for o in invocation.config_overrides if _relevant(o.partition("=")[0])]
     raw += [f"features.{name}=true" for name in invocation.values.get("enable") or ()]
     raw += [f"features.{name}=false" for name in invocation.values.get("disable") or ()]
-    ov.apply_overrides(config, ov.parse_overrides(raw))
+    ov.apply_overrides(config, _parse_overrides(raw))
     return config
 
 
@@ -81,11 +114,24 @@ def _command_missing(command: list[str], env: dict[str, str]) -> int | None:
             return None
         err = 2 if not os.path.exists(name) else 13
     else:
-        if shutil.which(name, path=env.get("PATH", os.defpath)):
+        from codex.sandbox.linux import which
+
+        if which(name, env.get("PATH", os.defpath)):
             return None
         err = 2
     _err(PANIC_EXECVP.format(cmd=name, err=os.strerror(err), errno=err))
     return 101
+
+
+def _may_exec() -> bool:
+    """True when this process is the `codex` program itself (so it may become the sandboxed
+    command), False when a handler runs inside another program (tests, an embedding app)."""
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    if spec is not None and spec.name in ("codex", "codex.__main__"):
+        return True
+    argv0 = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return argv0 in ("codex", "codex-linux-sandbox")
 
 
 def _fail_closed(reason: str) -> int:
@@ -123,7 +169,7 @@ def run_sandbox(invocation) -> int:
         return missing
     try:
         prepared = linux.prepare(policy, cwd, command, mechanism="landlock" if legacy else None, env=env)
-        return linux.run_sandboxed(prepared)
+        return linux.run_sandboxed(prepared, allow_exec=_may_exec())
     except linux.SandboxUnavailable as exc:
         return _fail_closed(str(exc))
     except OSError as exc:
@@ -173,6 +219,6 @@ def run_linux_sandbox(invocation) -> int:
         prepared = linux.prepare(profile, policy_cwd, command,
                                  mechanism="landlock" if v.get("use_legacy_landlock") else None,
                                  no_proc=bool(v.get("no_proc")), env=env)
-        return linux.run_sandboxed(prepared)
+        return linux.run_sandboxed(prepared, allow_exec=_may_exec())
     except (linux.SandboxUnavailable, OSError) as exc:
         return _fail_closed(str(exc))

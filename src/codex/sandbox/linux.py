@@ -30,9 +30,7 @@ does not run.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-from dataclasses import dataclass, field
 
 from codex.sandbox import native
 from codex.sandbox.native import SandboxUnavailable
@@ -62,7 +60,18 @@ def find_bwrap() -> str | None:
     """`/usr/bin/bwrap` when present (as upstream prefers it), else `bwrap` on PATH."""
     if os.access("/usr/bin/bwrap", os.X_OK):
         return "/usr/bin/bwrap"
-    return shutil.which("bwrap")
+    return which("bwrap")
+
+
+def which(name: str, path: str | None = None) -> str | None:
+    """shutil.which without importing shutil (start-up cost)."""
+    if "/" in name:
+        return name if os.access(name, os.X_OK) and not os.path.isdir(name) else None
+    for d in (os.environ.get("PATH", os.defpath) if path is None else path).split(os.pathsep):
+        cand = os.path.join(d or ".", name)
+        if os.access(cand, os.X_OK) and not os.path.isdir(cand):
+            return cand
+    return None
 
 
 def _read_int(path: str) -> int | None:
@@ -144,23 +153,30 @@ def bwrap_filesystem_args(profile: PermissionProfile, cwd: str, env: dict[str, s
     return args
 
 
-@dataclass
 class Prepared:
-    """How to run a sandboxed command: exec `argv` with `env`, keeping `pass_fds` open."""
+    """How to run a sandboxed command: exec `argv` with `env`, keeping `pass_fds` open.
 
-    argv: list[str]
-    env: dict[str, str]
-    pass_fds: tuple[int, ...] = ()
-    mechanism: str = ""
-    # landlock: the restrictions are applied in the child right before exec (see `run_sandboxed`)
-    in_process: bool = False
-    # landlock: the same run as a separate process (`codex-linux-sandbox --use-legacy-landlock`),
-    # for callers that spawn rather than exec
-    helper_argv: list[str] = field(default_factory=list)
-    landlock_roots: list[str] = field(default_factory=list)
-    seccomp_mode: int | None = None
-    # mountpoints bwrap creates on the host for masked missing paths: removed after the run
-    cleanup_paths: list[str] = field(default_factory=list)
+    - `in_process` (landlock): Landlock + seccomp are applied in the (forked) process right
+      before it execs `argv`; `helper_argv` is the same run as a separate process
+      (`codex-linux-sandbox --use-legacy-landlock`) for callers that cannot fork.
+    - `cleanup_paths`: mountpoints bwrap creates on the host for masked missing paths; removed
+      after the run.
+    """
+
+    def __init__(self, argv, env, pass_fds=(), mechanism="", in_process=False, helper_argv=None,
+                 landlock_roots=None, seccomp_mode=None, cleanup_paths=None):
+        self.argv = list(argv)
+        self.env = env
+        self.pass_fds = tuple(pass_fds)
+        self.mechanism = mechanism
+        self.in_process = in_process
+        self.helper_argv = list(helper_argv or [])
+        self.landlock_roots = list(landlock_roots or [])
+        self.seccomp_mode = seccomp_mode
+        self.cleanup_paths = list(cleanup_paths or [])
+
+    def __repr__(self):  # pragma: no cover - debugging aid
+        return f"Prepared(mechanism={self.mechanism!r}, argv={self.argv!r})"
 
 
 def _helper_argv(profile: PermissionProfile, cwd: str, command: list[str], *, legacy_landlock: bool) -> list[str]:
@@ -226,6 +242,7 @@ def prepare(policy: SandboxPolicy | PermissionProfile, cwd: str, command: list[s
     pass_fds: tuple[int, ...] = ()
     if mode is not None and via == "fd":
         fd = os.memfd_create("codex-seccomp", 0)  # inherited by bwrap (no CLOEXEC)
+        os.set_inheritable(fd, True)
         native.export_seccomp(mode, fd)
         os.lseek(fd, 0, os.SEEK_SET)
         argv += ["--seccomp", str(fd)]
@@ -247,47 +264,77 @@ def apply_in_process(prepared: Prepared) -> None:
         native.install_seccomp(prepared.seccomp_mode)
 
 
-def run_sandboxed(prepared: Prepared, **popen_kwargs) -> int:
-    """Run the prepared command as a child and wait; returns its exit code (128 + signal when
-    killed). Never replaces or restricts the calling process: Landlock and seccomp (landlock
-    mechanism) are applied in the forked child right before exec. Afterwards the empty
-    mountpoints bwrap created for masked paths are removed."""
-    import signal
-    import subprocess
+def run_sandboxed(prepared: Prepared, *, allow_exec: bool = False) -> int:
+    """Run the prepared command and return its exit code (128 + signal when killed).
 
-    kwargs = dict(popen_kwargs)
-    kwargs.setdefault("env", prepared.env)
-    if prepared.in_process:
-        native.load()  # import the module before forking
-        kwargs["preexec_fn"] = lambda: apply_in_process(prepared)
+    With `allow_exec` (the command-line tools, where this process has nothing left to do) and
+    nothing to clean up afterwards, this process *becomes* the sandbox (exec): no waiting
+    parent. Otherwise the command runs as a child (posix_spawn for bwrap; fork, then Landlock +
+    seccomp, then exec for landlock) and this process waits, forwarding SIGINT/SIGTERM/SIGHUP/
+    SIGQUIT, then removes the mountpoints bwrap created. The calling process itself is never
+    restricted unless it execs."""
     sys.stdout.flush()
     sys.stderr.flush()
-    try:
-        proc = subprocess.Popen(prepared.argv, pass_fds=prepared.pass_fds, **kwargs)
-    except subprocess.SubprocessError as exc:  # the restrictions could not be applied
-        cleanup_mountpoints(prepared.cleanup_paths)
-        raise SandboxUnavailable(str(exc).removeprefix("Exception occurred in preexec_fn.") or
-                                 "applying the sandbox failed") from None
-    finally:
-        for fd in prepared.pass_fds:
+    if allow_exec and not prepared.cleanup_paths:
+        if prepared.in_process:
+            apply_in_process(prepared)
+        os.execvpe(prepared.argv[0], prepared.argv, prepared.env)
+    if prepared.in_process:
+        native.load()  # before forking
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # child: restrict, exec; report a failure through the pipe
+            os.close(r)
             try:
-                os.close(fd)
-            except OSError:
-                pass
+                apply_in_process(prepared)
+                os.execvpe(prepared.argv[0], prepared.argv, prepared.env)
+            except BaseException as exc:  # noqa: BLE001
+                try:
+                    os.write(w, str(exc).encode("utf-8", "replace") or b"applying the sandbox failed")
+                finally:
+                    os._exit(127)
+        os.close(w)
+        msg = b""
+        while True:
+            chunk = os.read(r, 4096)
+            if not chunk:
+                break
+            msg += chunk
+        os.close(r)
+        if msg:
+            os.waitpid(pid, 0)
+            raise SandboxUnavailable(msg.decode("utf-8", "replace"))
+    else:
+        exe = prepared.argv[0] if "/" in prepared.argv[0] else (which(prepared.argv[0], prepared.env.get("PATH")) or prepared.argv[0])
+        try:
+            pid = os.posix_spawn(exe, prepared.argv, prepared.env)
+        finally:
+            for fd in prepared.pass_fds:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+    import signal
+
     forward = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
     old = {}
     try:
         for sig in forward:
-            old[sig] = signal.signal(sig, lambda s, f: proc.send_signal(s))
+            old[sig] = signal.signal(sig, lambda s, f: os.kill(pid, s))
     except ValueError:  # not the main thread: no forwarding
         pass
     try:
-        code = proc.wait()
+        while True:
+            try:
+                _, status = os.waitpid(pid, 0)
+                break
+            except InterruptedError:  # pragma: no cover
+                continue
     finally:
         for sig, handler in old.items():
             signal.signal(sig, handler)
         cleanup_mountpoints(prepared.cleanup_paths)
-    return code if code >= 0 else 128 - code
+    return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
 
 
 def cleanup_mountpoints(paths: list[str]) -> None:

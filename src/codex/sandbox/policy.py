@@ -1,6 +1,6 @@
 """Sandbox policies: what a sandboxed command may read, write and reach.
 
-Plain dataclasses mirroring codex-rs/protocol's `SandboxPolicy` serde shape (tag `type`,
+Plain classes mirroring codex-rs/protocol's `SandboxPolicy` serde shape (tag `type`,
 kebab-case): `danger-full-access`, `read-only`, `external-sandbox`, `workspace-write`. They are
 defined here, locally, while codex.protocol grows its wire types; `to_json()`/`from_json()` speak
 the same JSON so the two can be swapped later.
@@ -12,10 +12,36 @@ entries the reference passes to `codex-linux-sandbox`.
 
 from __future__ import annotations
 
-import json
 import os
-from dataclasses import dataclass, field
-from typing import Any
+
+# Plain classes rather than dataclasses: `codex sandbox` imports this module on its start-up
+# path, and dataclasses (inspect, re ...) would cost more than the sandbox launch itself.
+
+
+class _Plain:
+    _fields: tuple[str, ...] = ()
+
+    def __eq__(self, other):
+        return type(self) is type(other) and all(getattr(self, f) == getattr(other, f) for f in self._fields)
+
+    def __hash__(self):
+        return hash((type(self),) + tuple(repr(getattr(self, f)) for f in self._fields))
+
+    def __repr__(self):
+        args = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._fields)
+        return f"{type(self).__name__}({args})"
+
+
+def _dumps(data) -> str:
+    import json
+
+    return json.dumps(data, separators=(",", ":"))
+
+
+def _loads(data):
+    import json
+
+    return json.loads(data)
 
 __all__ = [
     "DangerFullAccess",
@@ -35,10 +61,12 @@ __all__ = [
 PROTECTED_NAMES = (".git", ".agents", ".codex")
 
 
-@dataclass(frozen=True)
-class WritableRoot:
-    root: str
-    read_only_subpaths: tuple[str, ...] = ()
+class WritableRoot(_Plain):
+    _fields = ("root", "read_only_subpaths")
+
+    def __init__(self, root: str, read_only_subpaths: tuple[str, ...] = ()):
+        self.root = root
+        self.read_only_subpaths = tuple(read_only_subpaths)
 
     def is_path_writable(self, path: str) -> bool:
         path = os.path.normpath(path)
@@ -83,7 +111,7 @@ def protected_subpaths(root: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-class SandboxPolicy:
+class SandboxPolicy(_Plain):
     """Base of the four policies."""
 
     type: str = ""
@@ -98,17 +126,16 @@ class SandboxPolicy:
     def writable_roots(self, cwd: str, env: dict[str, str] | None = None) -> list[WritableRoot]:
         return []
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         raise NotImplementedError
 
     def dumps(self) -> str:
-        return json.dumps(self.to_json(), separators=(",", ":"))
+        return _dumps(self.to_json())
 
     def to_permission_profile(self, cwd: str) -> "PermissionProfile":
         return PermissionProfile.from_policy(self, cwd)
 
 
-@dataclass(frozen=True)
 class DangerFullAccess(SandboxPolicy):
     type = "danger-full-access"
 
@@ -119,16 +146,18 @@ class DangerFullAccess(SandboxPolicy):
     def has_full_disk_write_access(self) -> bool:
         return True
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         return {"type": self.type}
 
 
-@dataclass(frozen=True)
 class ExternalSandbox(SandboxPolicy):
     """Full disk access: the process is already sandboxed by something else."""
 
-    network: str = "restricted"  # "restricted" | "enabled"
     type = "external-sandbox"
+    _fields = ("network",)
+
+    def __init__(self, network: str = "restricted"):  # "restricted" | "enabled"
+        self.network = network
 
     @property
     def network_access(self) -> bool:  # type: ignore[override]
@@ -137,20 +166,23 @@ class ExternalSandbox(SandboxPolicy):
     def has_full_disk_write_access(self) -> bool:
         return True
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         return {"type": self.type, "network_access": self.network}
 
 
-@dataclass(frozen=True)
 class ReadOnly(SandboxPolicy):
-    network_access: bool = False
-    # None = full read access (`{"type":"full-access"}`); else the restricted readable roots.
-    readable_roots: tuple[str, ...] | None = None
-    include_platform_defaults: bool = True
     type = "read-only"
+    _fields = ("network_access", "readable_roots", "include_platform_defaults")
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": self.type}
+    def __init__(self, network_access: bool = False, readable_roots: tuple[str, ...] | None = None,
+                 include_platform_defaults: bool = True):
+        self.network_access = network_access
+        # None = full read access (`{"type":"full-access"}`); else the restricted readable roots.
+        self.readable_roots = None if readable_roots is None else tuple(readable_roots)
+        self.include_platform_defaults = include_platform_defaults
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"type": self.type}
         if self.readable_roots is not None:
             out["access"] = {
                 "type": "restricted",
@@ -162,13 +194,16 @@ class ReadOnly(SandboxPolicy):
         return out
 
 
-@dataclass(frozen=True)
 class WorkspaceWrite(SandboxPolicy):
-    writable_roots_config: tuple[str, ...] = ()
-    network_access: bool = False
-    exclude_tmpdir_env_var: bool = False
-    exclude_slash_tmp: bool = False
     type = "workspace-write"
+    _fields = ("writable_roots_config", "network_access", "exclude_tmpdir_env_var", "exclude_slash_tmp")
+
+    def __init__(self, writable_roots_config: tuple[str, ...] = (), network_access: bool = False,
+                 exclude_tmpdir_env_var: bool = False, exclude_slash_tmp: bool = False):
+        self.writable_roots_config = tuple(writable_roots_config)
+        self.network_access = network_access
+        self.exclude_tmpdir_env_var = exclude_tmpdir_env_var
+        self.exclude_slash_tmp = exclude_slash_tmp
 
     def writable_roots(self, cwd: str, env: dict[str, str] | None = None) -> list[WritableRoot]:
         """Configured roots, cwd, /tmp, $TMPDIR (upstream's order), deduplicated, each with
@@ -191,7 +226,7 @@ class WorkspaceWrite(SandboxPolicy):
             out.append(WritableRoot(real, protected_subpaths(real)))
         return out
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         return {
             "type": self.type,
             "writable_roots": list(self.writable_roots_config),
@@ -201,10 +236,10 @@ class WorkspaceWrite(SandboxPolicy):
         }
 
 
-def from_json(data: Any) -> SandboxPolicy:
+def from_json(data: object) -> SandboxPolicy:
     """Parse the serde JSON of a `SandboxPolicy` (a dict or a JSON string)."""
     if isinstance(data, (str, bytes)):
-        data = json.loads(data)
+        data = _loads(data)
     if not isinstance(data, dict) or "type" not in data:
         raise ValueError("sandbox policy: missing field `type`")
     kind = data["type"]
@@ -231,7 +266,7 @@ def from_json(data: Any) -> SandboxPolicy:
     raise ValueError(f"sandbox policy: unknown variant `{kind}`")
 
 
-def from_sandbox_mode(mode: str | None, workspace_write: dict[str, Any] | None = None,
+def from_sandbox_mode(mode: str | None, workspace_write: dict[str, object] | None = None,
                       add_dirs: tuple[str, ...] = ()) -> SandboxPolicy:
     """The policy for config's `sandbox_mode` plus its `[sandbox_workspace_write]` table."""
     ww = dict(workspace_write or {})
@@ -254,16 +289,19 @@ def from_sandbox_mode(mode: str | None, workspace_write: dict[str, Any] | None =
 # ------------------------------------------------------------------------------------------
 
 
-@dataclass
-class PermissionProfile:
+class PermissionProfile(_Plain):
     """`{"type":"managed","file_system":{...},"network":"restricted"|"enabled"}` or
     `{"type":"disabled"}` (no sandbox at all)."""
 
-    kind: str = "managed"  # "managed" | "disabled" | "external"
-    file_system: str = "restricted"  # "restricted" | "unrestricted"
-    # (path, access) with path either an absolute path or ("special", kind)
-    entries: list[tuple[Any, str]] = field(default_factory=list)
-    network: str = "restricted"
+    _fields = ("kind", "file_system", "entries", "network")
+
+    def __init__(self, kind: str = "managed", file_system: str = "restricted",
+                 entries: list[tuple[object, str]] | None = None, network: str = "restricted"):
+        self.kind = kind  # "managed" | "disabled" | "external"
+        self.file_system = file_system  # "restricted" | "unrestricted"
+        # (path, access) with path either an absolute path or ("special", kind)
+        self.entries = list(entries or [])
+        self.network = network
 
     @classmethod
     def from_policy(cls, policy: SandboxPolicy, cwd: str) -> "PermissionProfile":
@@ -272,7 +310,7 @@ class PermissionProfile:
         net = "enabled" if policy.has_full_network_access() else "restricted"
         if isinstance(policy, ExternalSandbox):
             return cls(kind="external", file_system="unrestricted", network=net)
-        entries: list[tuple[Any, str]] = [(("special", "root"), "read")]
+        entries: list[tuple[object, str]] = [(("special", "root"), "read")]
         if isinstance(policy, ReadOnly) and policy.readable_roots is not None:
             entries = [(_abs(p, cwd), "read") for p in policy.readable_roots]
             if policy.include_platform_defaults:
@@ -291,7 +329,7 @@ class PermissionProfile:
                     entries.append((sub, "read"))
         return cls(entries=entries, network=net)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         if self.kind == "disabled":
             return {"type": "disabled"}
         if self.kind == "external":
@@ -299,22 +337,22 @@ class PermissionProfile:
         ents = []
         for path, access in self.entries:
             if isinstance(path, tuple):
-                p: dict[str, Any] = {"type": "special", "value": {"kind": path[1]}}
+                p: dict[str, object] = {"type": "special", "value": {"kind": path[1]}}
             else:
                 p = {"type": "path", "path": path}
             ents.append({"path": p, "access": access})
-        fs: dict[str, Any] = {"type": self.file_system}
+        fs: dict[str, object] = {"type": self.file_system}
         if self.file_system == "restricted":
             fs["entries"] = ents
         return {"type": "managed", "file_system": fs, "network": self.network}
 
     def dumps(self) -> str:
-        return json.dumps(self.to_json(), separators=(",", ":"))
+        return _dumps(self.to_json())
 
     @classmethod
-    def from_json(cls, data: Any) -> "PermissionProfile":
+    def from_json(cls, data: object) -> "PermissionProfile":
         if isinstance(data, (str, bytes)):
-            data = json.loads(data)
+            data = _loads(data)
         kind = data.get("type")
         if kind == "disabled":
             return cls(kind="disabled", file_system="unrestricted", network="enabled")
@@ -323,11 +361,11 @@ class PermissionProfile:
         if kind != "managed":
             raise ValueError(f"permission profile: unknown variant `{kind}`")
         fs = data.get("file_system") or {}
-        entries: list[tuple[Any, str]] = []
+        entries: list[tuple[object, str]] = []
         for ent in fs.get("entries") or ():
             p = ent["path"]
             if p.get("type") == "special":
-                path: Any = ("special", p["value"]["kind"])
+                path: object = ("special", p["value"]["kind"])
             else:
                 path = os.path.normpath(p["path"])
             entries.append((path, ent.get("access", "read")))
@@ -374,7 +412,7 @@ class PermissionProfile:
         return out
 
     @staticmethod
-    def _resolve(path: Any, cwd: str, env: dict[str, str]) -> str | None:
+    def _resolve(path: object, cwd: str, env: dict[str, str]) -> str | None:
         if not isinstance(path, tuple):
             return os.path.normpath(path)
         kind = path[1]
