@@ -55,10 +55,11 @@ def extensions() -> list[Extension]:
 def cffi_extensions() -> list[Extension]:
     """C modules built through cffi's API mode (csrc/): the sandbox installer. No pure twin:
     without it sandboxed execution fails closed (needs cffi and libseccomp-dev to build)."""
-    if not sys.platform.startswith("linux"):
+    builder_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "csrc", "sandbox")
+    if not sys.platform.startswith("linux") or not os.path.exists(os.path.join(builder_dir, "build_sandbox.py")):
         return []
     try:
-        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "csrc", "sandbox"))
+        sys.path.insert(0, builder_dir)
         from build_sandbox import ffibuilder
 
         return [ffibuilder.distutils_extension(tmpdir="build/cffi")]
