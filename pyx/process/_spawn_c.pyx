@@ -1,13 +1,16 @@
 # cython: language_level=3, boundscheck=False, wraparound=False
 # distutils: define_macros=_GNU_SOURCE=1
-"""Compiled twin of `codex.process.spawn_py`: fork/exec in C with the child set up in C.
+"""Compiled twin of `codex.process.spawn_py`: vfork/exec in C with the child set up in C.
 
 Same API and behaviour as the pure twin (see its docstring). Everything the child needs
-(executable, argv, envp, cwd) is converted to C arrays before fork(); between fork() and
-execve() the child makes only async-signal-safe system calls:
+(executable, argv, envp, cwd) is converted to C arrays first; the parent blocks all signals
+around vfork(), and the child makes only system calls before execve():
 
-    setsid -> [PTY: ioctl(TIOCSCTTY) on the slave] -> dup2 onto 0/1/2 -> signal defaults ->
-    prctl(PR_SET_PDEATHSIG, SIGTERM) -> chdir -> execve
+    caught signals -> SIG_DFL (and SIGPIPE, SIGXFSZ) -> setsid -> [PTY: ioctl(TIOCSCTTY)] ->
+    dup2 onto 0/1/2 -> prctl(PR_SET_PDEATHSIG, SIGTERM) -> chdir -> empty signal mask -> execve
+
+vfork rather than fork: the child borrows the parent's memory instead of copying its page
+tables, which is what makes spawning from a large Python process cheap (subprocess does the same).
 
 An exec (or chdir) failure is sent back through a close-on-exec pipe as (stage, errno) and
 raised in the parent as OSError, like subprocess does.
@@ -23,15 +26,7 @@ cdef extern from "<sys/types.h>" nogil:
     ctypedef int pid_t
 
 cdef extern from "<unistd.h>" nogil:
-    pid_t fork()
-    pid_t getppid()
-    int setsid()
-    int dup2(int oldfd, int newfd)
     int close(int fd)
-    int chdir(const char *path)
-    int execve(const char *path, char *const argv[], char *const envp[])
-    void _exit(int status)
-    ssize_t write(int fd, const void *buf, size_t n)
     ssize_t read(int fd, void *buf, size_t n)
     int pipe2(int pipefd[2], int flags)
 
@@ -40,9 +35,7 @@ cdef extern from "<fcntl.h>" nogil:
     int O_RDONLY
     int O_NOCTTY
     int O_CLOEXEC
-    int F_SETFD
     int open(const char *path, int flags, ...)
-    int fcntl(int fd, int cmd, ...)
 
 cdef extern from "<stdlib.h>" nogil:
     int posix_openpt(int flags)
@@ -51,7 +44,6 @@ cdef extern from "<stdlib.h>" nogil:
     int ptsname_r(int fd, char *buf, size_t buflen)
 
 cdef extern from "<sys/ioctl.h>" nogil:
-    unsigned long TIOCSCTTY
     unsigned long TIOCSWINSZ
     unsigned long TIOCGWINSZ
     struct winsize:
@@ -64,30 +56,95 @@ cdef extern from "<sys/ioctl.h>" nogil:
 cdef extern from "<sys/wait.h>" nogil:
     pid_t waitpid(pid_t pid, int *status, int options)
 
-cdef extern from "<signal.h>" nogil:
-    ctypedef struct sigset_t:
-        pass
-    ctypedef void (*sighandler_t)(int)
-    sighandler_t SIG_DFL
-    int SIGPIPE
-    int SIGXFSZ
-    int SIGTERM
-    int SIG_SETMASK
-    int sigemptyset(sigset_t *s)
-    int sigprocmask(int how, const sigset_t *s, sigset_t *old)
-    sighandler_t signal(int signum, sighandler_t handler)
+cdef extern from *:
+    """
+    #include <errno.h>
+    #include <fcntl.h>
+    #include <pthread.h>
+    #include <signal.h>
+    #include <string.h>
+    #include <sys/ioctl.h>
+    #include <sys/prctl.h>
+    #include <unistd.h>
 
-cdef extern from "<sys/prctl.h>" nogil:
-    int prctl(int option, unsigned long arg2, ...)
-    int PR_SET_PDEATHSIG
+    #define CODEX_STAGE_SETUP 1
+    #define CODEX_STAGE_CHDIR 2
+    #define CODEX_STAGE_EXEC 3
+
+    static void codex_child_fail(int errpipe, int stage) __attribute__((noreturn));
+    static void codex_child_fail(int errpipe, int stage) {
+        int msg[2];
+        msg[0] = stage;
+        msg[1] = errno;
+        if (write(errpipe, msg, sizeof msg) < 0) { /* nothing more to do */ }
+        _exit(127);
+    }
+
+    static int codex_onto(int fd, int target) {
+        /* dup2(fd, fd) would keep FD_CLOEXEC: clear it by hand in that case. */
+        if (fd == target) return fcntl(fd, F_SETFD, 0);
+        return dup2(fd, target);
+    }
+
+    /* Runs in the vfork()ed child (shared memory, all signals blocked): syscalls only. */
+    static void codex_child(const char *exe, char *const *argv, char *const *envp,
+                            const char *cwd, int ctty, int fd0, int fd1, int fd2,
+                            int errpipe) __attribute__((noreturn));
+    static void codex_child(const char *exe, char *const *argv, char *const *envp,
+                            const char *cwd, int ctty, int fd0, int fd1, int fd2,
+                            int errpipe) {
+        struct sigaction cur, dfl;
+        sigset_t empty;
+        int sig;
+        /* Handlers live in the parent's memory: every caught signal goes back to default.
+           Python ignores SIGPIPE and SIGXFSZ: the child starts with the defaults there too. */
+        memset(&dfl, 0, sizeof dfl);
+        dfl.sa_handler = SIG_DFL;
+        sigemptyset(&dfl.sa_mask);
+        for (sig = 1; sig < NSIG; sig++) {
+            if (sig == SIGKILL || sig == SIGSTOP) continue;
+            if (sigaction(sig, NULL, &cur) != 0) continue;
+            if (cur.sa_handler == SIG_DFL) continue;
+            if (cur.sa_handler == SIG_IGN && sig != SIGPIPE && sig != SIGXFSZ) continue;
+            sigaction(sig, &dfl, NULL);
+        }
+        if (setsid() < 0) codex_child_fail(errpipe, CODEX_STAGE_SETUP);
+        if (ctty >= 0 && ioctl(ctty, TIOCSCTTY, 0) != 0) codex_child_fail(errpipe, CODEX_STAGE_SETUP);
+        if (codex_onto(fd0, 0) < 0 || codex_onto(fd1, 1) < 0 || codex_onto(fd2, 2) < 0)
+            codex_child_fail(errpipe, CODEX_STAGE_SETUP);
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (cwd != NULL && chdir(cwd) != 0) codex_child_fail(errpipe, CODEX_STAGE_CHDIR);
+        sigemptyset(&empty);
+        sigprocmask(SIG_SETMASK, &empty, NULL);
+        execve(exe, argv, envp);
+        codex_child_fail(errpipe, CODEX_STAGE_EXEC);
+    }
+
+    /* vfork + child setup + execve. Signals stay blocked in the parent while the child borrows
+       its memory, so no Python-level handler can run in the child. */
+    static pid_t codex_spawn(const char *exe, char *const *argv, char *const *envp,
+                             const char *cwd, int ctty, int fd0, int fd1, int fd2,
+                             int errpipe) {
+        sigset_t all, old;
+        pid_t pid;
+        int saved;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        pid = vfork();
+        if (pid == 0) codex_child(exe, argv, envp, cwd, ctty, fd0, fd1, fd2, errpipe);
+        saved = errno;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        errno = saved;
+        return pid;
+    }
+    """
+    int CODEX_STAGE_SETUP
+    int CODEX_STAGE_CHDIR
+    int CODEX_STAGE_EXEC
+    pid_t codex_spawn(const char *exe, char **argv, char **envp, const char *cwd, int ctty,
+                      int fd0, int fd1, int fd2, int errpipe) nogil
 
 __all__ = ["get_winsize", "set_winsize", "spawn_pipes", "spawn_pty"]
-
-cdef enum:
-    STAGE_SETUP = 1
-    STAGE_CHDIR = 2
-    STAGE_EXEC = 3
-
 
 def set_winsize(int fd, int rows, int cols):
     cdef winsize ws
@@ -141,42 +198,6 @@ cdef class _CArgs:
             free(self.envp)
 
 
-cdef inline void _report_and_exit(int errpipe, int stage) noexcept nogil:
-    cdef int msg[2]
-    msg[0] = stage
-    msg[1] = errno
-    write(errpipe, msg, sizeof(msg))
-    _exit(127)
-
-
-cdef inline int _onto(int fd, int target) noexcept nogil:
-    # dup2(fd, fd) would keep FD_CLOEXEC: clear it by hand in that case.
-    if fd == target:
-        return fcntl(fd, F_SETFD, 0)
-    return dup2(fd, target)
-
-
-cdef void _child(const char *exe, char **argv, char **envp, const char *cwd, int ctty,
-                 int fd0, int fd1, int fd2, int errpipe) noexcept nogil:
-    cdef sigset_t empty
-    if setsid() < 0:
-        _report_and_exit(errpipe, STAGE_SETUP)
-    if ctty >= 0 and ioctl(ctty, TIOCSCTTY, 0) != 0:
-        _report_and_exit(errpipe, STAGE_SETUP)
-    if _onto(fd0, 0) < 0 or _onto(fd1, 1) < 0 or _onto(fd2, 2) < 0:
-        _report_and_exit(errpipe, STAGE_SETUP)
-    # Python ignores SIGPIPE and SIGXFSZ; a child must start with the defaults.
-    signal(SIGPIPE, SIG_DFL)
-    signal(SIGXFSZ, SIG_DFL)
-    sigemptyset(&empty)
-    sigprocmask(SIG_SETMASK, &empty, NULL)
-    prctl(PR_SET_PDEATHSIG, <unsigned long>SIGTERM)
-    if cwd != NULL and chdir(cwd) != 0:
-        _report_and_exit(errpipe, STAGE_CHDIR)
-    execve(exe, argv, envp)
-    _report_and_exit(errpipe, STAGE_EXEC)
-
-
 cdef object _wait_exec(pid_t pid, int errpipe, exe, cwd):
     """Parent side: EOF on the error pipe means execve succeeded."""
     cdef int msg[2]
@@ -195,9 +216,9 @@ cdef object _wait_exec(pid_t pid, int errpipe, exe, cwd):
         while waitpid(pid, &status, 0) < 0 and errno == EINTR:
             pass
     code = msg[1] if n == sizeof(msg) else 0
-    if msg[0] == STAGE_CHDIR:
+    if msg[0] == CODEX_STAGE_CHDIR:
         raise OSError(code, strerror(code).decode(), cwd)
-    if msg[0] == STAGE_EXEC:
+    if msg[0] == CODEX_STAGE_EXEC:
         raise OSError(code, strerror(code).decode(), exe)
     raise OSError(code, "child setup failed: " + strerror(code).decode())
 
@@ -234,10 +255,8 @@ def spawn_pty(executable, argv, cwd, env, int rows=24, int cols=80):
             raise OSError(errno, strerror(errno).decode(), name.decode())
         set_winsize(master, rows, cols)
         er, ew = _errpipe()
-        pid = fork()
-        if pid == 0:
-            _child(c_exe, args.argv, args.envp, c_cwd, slave, slave, slave, slave, ew)
-            _exit(127)  # not reached
+        with nogil:
+            pid = codex_spawn(c_exe, args.argv, args.envp, c_cwd, slave, slave, slave, slave, ew)
         close(ew)
         if pid < 0:
             close(er)
@@ -284,10 +303,8 @@ def spawn_pipes(executable, argv, cwd, env, bint stdin_pipe=False):
                 raise OSError(errno, strerror(errno).decode(), "/dev/null")
         opened += [in_r] + ([in_w] if in_w >= 0 else [])
         er, ew = _errpipe()
-        pid = fork()
-        if pid == 0:
-            _child(c_exe, args.argv, args.envp, c_cwd, -1, in_r, out_p[1], err_p[1], ew)
-            _exit(127)  # not reached
+        with nogil:
+            pid = codex_spawn(c_exe, args.argv, args.envp, c_cwd, -1, in_r, out_p[1], err_p[1], ew)
         close(ew)
         if pid < 0:
             close(er)
