@@ -183,3 +183,42 @@ def test_config_file_and_overrides(workdir, monkeypatch):
     assert cfg["sandbox_mode"] == "workspace-write"
     assert cfg["sandbox_workspace_write"] == {"network_access": True, "exclude_slash_tmp": True}
     assert cfg["features"]["use_legacy_landlock"] is False and "model" not in cfg
+
+
+def test_auto_selects_landlock_without_bwrap(monkeypatch):
+    if landlock_reason():
+        pytest.skip(landlock_reason())
+    monkeypatch.delenv("CODEX_SANDBOX_MECHANISM", raising=False)
+    monkeypatch.setattr(linux, "bwrap_usable", lambda: (False, "bubblewrap (bwrap) is not installed"))
+    assert linux.select_mechanism() == "landlock"
+    with pytest.raises(native.SandboxUnavailable, match="bubblewrap"):
+        linux.select_mechanism("bwrap")
+
+
+def test_cli_fails_closed_when_the_c_module_cannot_load(workdir):
+    """The sandbox installer is C or nothing: with codex.sandbox._sandbox_c unimportable the
+    command does not run, and one line says why."""
+    import subprocess
+    import sys
+
+    from sandbox.conftest import SRC
+
+    blocker = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'codex.sandbox._sandbox_c':\n"
+        "            raise ImportError('blocked by the test')\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from codex.cli import main\n"
+        "sys.argv[0] = 'codex'\n"
+        "sys.exit(main())\n"
+    )
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(SRC), "CODEX_HOME": str(workdir / "h")}
+    for mech in ("bwrap", "landlock"):
+        r = subprocess.run([sys.executable, "-c", blocker, "sandbox", "--", "sh", "-c", "touch ran"], cwd=workdir,
+                           env={**env, "CODEX_SANDBOX_MECHANISM": mech}, capture_output=True, text=True)
+        assert r.returncode == 1 and not (workdir / "ran").exists(), r.stderr
+        assert r.stderr == ("Error: cannot start the Codex sandbox: the native sandbox module codex.sandbox._sandbox_c "
+                            "is not built (blocked by the test); it needs cffi, a C compiler and libseccomp-dev at build "
+                            "time. Refusing to run the command unsandboxed.\n")
