@@ -350,8 +350,7 @@ def test_pipe_stdin_pipe(twin, clean_env):
         out = bytearray()
         p = spawn.start_process(["/bin/cat"], None, clean_env, stdin_pipe=True, on_output=lambda d, s: out.extend(d))
         p.write(b"abc")
-        os.close(p._stdin_fd)
-        p._stdin_fd = -1
+        p.close_stdin()
         await asyncio.wait_for(p.wait(), 5)
         await asyncio.wait_for(p.output_closed.wait(), 5)
         return bytes(out)
@@ -377,3 +376,22 @@ def test_pty_child_closing_its_terminal_is_not_hung_up(twin, clean_env):
         return codes
 
     assert run(go()) == [0] * 15
+
+
+def test_large_stdin_write_does_not_block_the_loop(twin, clean_env):
+    async def go():
+        out = bytearray()
+        p = spawn.start_process(["/bin/sh", "-c", "sleep 0.3; wc -c"], None, clean_env, stdin_pipe=True,
+                                on_output=lambda d, s: out.extend(d))
+        t0 = time.monotonic()
+        p.write(b"x" * 300_000)  # far more than a pipe buffer; the child is not reading yet
+        assert time.monotonic() - t0 < 0.1
+        assert p.pending_write_bytes > 0
+        while p.pending_write_bytes:
+            await asyncio.sleep(0.01)
+        p.close_stdin()
+        await asyncio.wait_for(p.wait(), 5)
+        await asyncio.wait_for(p.output_closed.wait(), 5)
+        return bytes(out)
+
+    assert run(go()).strip() == b"300000"

@@ -385,3 +385,8 @@ def test_head_tail_buffer_default_is_1mib():
     b = HeadTailBuffer()
     b.push_chunk(b"a" * (2 * 1024 * 1024))
     assert b.retained_bytes() == 1024 * 1024
+
+
+def test_pipe_mode_stdin_is_dev_null(manager):
+    text = run(manager.handle("exec_command", {"cmd": "cat; test -t 0 || echo notty", "yield_time_ms": 5000}))
+    assert text.endswith("Process exited with code 0\nOriginal token count: 2\nOutput:\nnotty\n")

@@ -110,6 +110,7 @@ class ProcessHandle:
         self._pidfd = -1
         self._poll_handle: asyncio.TimerHandle | None = None
         self._deferred_close: list[int] = []
+        self._write_buf = bytearray()
         streams = [STDOUT] if tty else [STDOUT, STDERR]
         for fd, stream in zip(out_fds, streams):
             self._fds[fd] = stream
@@ -146,14 +147,21 @@ class ProcessHandle:
             self._deferred_close.append(fd)
         else:
             if fd == self._stdin_fd:  # the PTY master serves both ways
+                self._drop_stdin_writer()
                 self._stdin_fd = -1
             os.close(fd)
         if not self._fds:
             self.output_closed.set()
 
+    def _drop_stdin_writer(self) -> None:
+        if self._write_buf and self._stdin_fd >= 0:
+            self.loop.remove_writer(self._stdin_fd)
+        self._write_buf.clear()
+
     def _close_deferred(self) -> None:
         for fd in self._deferred_close:
             if fd == self._stdin_fd:
+                self._drop_stdin_writer()
                 self._stdin_fd = -1
             os.close(fd)
         self._deferred_close.clear()
@@ -206,18 +214,49 @@ class ProcessHandle:
 
     # -- control --------------------------------------------------------------------------------
     def write(self, data: bytes) -> None:
-        """Write to the child's stdin (the PTY master in tty mode). Raises BrokenPipeError when
-        there is no stdin (pipes mode without stdin) or it is closed."""
+        """Write to the child's stdin (the PTY master in tty mode) without blocking the loop:
+        what the child does not take at once is queued and written when it can.
+
+        Raises BrokenPipeError when there is no stdin (pipes mode without stdin) or it is
+        closed, and the OSError of the first write (EIO: the terminal is gone)."""
         if self._stdin_fd < 0:
             raise BrokenPipeError(errno.EPIPE, "stdin is closed")
-        view = memoryview(data)
-        while view:
-            try:
-                n = os.write(self._stdin_fd, view)
-            except BlockingIOError:
-                time.sleep(0.001)
-                continue
-            view = view[n:]
+        if self._write_buf:
+            self._write_buf += data
+            return
+        try:
+            n = os.write(self._stdin_fd, data)
+        except BlockingIOError:
+            n = 0
+        if n < len(data):
+            self._write_buf += data[n:]
+            self.loop.add_writer(self._stdin_fd, self._flush_writes)
+
+    def _flush_writes(self) -> None:
+        fd = self._stdin_fd
+        try:
+            n = os.write(fd, self._write_buf) if fd >= 0 else -1
+        except BlockingIOError:
+            return
+        except OSError:
+            n = -1
+        if n < 0:  # stdin went away: drop what is left
+            self._write_buf.clear()
+        else:
+            del self._write_buf[:n]
+        if not self._write_buf and fd >= 0:
+            self.loop.remove_writer(fd)
+
+    @property
+    def pending_write_bytes(self) -> int:
+        return len(self._write_buf)
+
+    def close_stdin(self) -> None:
+        """Close the child's stdin (pipes mode with stdin_pipe): EOF for the child."""
+        if self._stdin_fd >= 0 and self._stdin_fd not in self._fds and self._stdin_fd not in self._deferred_close:
+            self._drop_stdin_writer()
+            os.close(self._stdin_fd)
+            self._stdin_fd = -1
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
         """Signal the child's whole process group (the child leads it: pgid == pid)."""
@@ -236,6 +275,7 @@ class ProcessHandle:
             self._close_fd(fd, force=True)
         self._close_deferred()
         if self._stdin_fd >= 0:
+            self._drop_stdin_writer()
             os.close(self._stdin_fd)
             self._stdin_fd = -1
 
