@@ -222,3 +222,20 @@ def test_cli_fails_closed_when_the_c_module_cannot_load(workdir):
         assert r.stderr == ("Error: cannot start the Codex sandbox: the native sandbox module codex.sandbox._sandbox_c "
                             "is not built (blocked by the test); it needs cffi, a C compiler and libseccomp-dev at build "
                             "time. Refusing to run the command unsandboxed.\n")
+
+
+def test_no_command_panics_like_reference(workdir):
+    r = run_ours(["sandbox"], cwd=workdir, env_extra={"CODEX_HOME": str(workdir / "h")})
+    assert r.returncode == 101
+    assert r.stderr == ("\nthread 'main' (2) panicked at linux-sandbox/src/linux_run_main.rs:161:9:\n"
+                        "No command specified to execute.\n"
+                        "note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n")
+
+
+@pytest.mark.parametrize("policy_args", [[], ["-c", 'sandbox_mode="workspace-write"']])
+def test_signal_exit_code(policy_args, workdir):
+    if bwrap_reason():
+        pytest.skip(bwrap_reason())
+    r = run_ours(["sandbox", *policy_args, "--", "sh", "-c", "kill -TERM $$"], cwd=workdir,
+                 env_extra={"CODEX_HOME": str(workdir / "h")})
+    assert r.returncode == 143  # as the reference

@@ -22,6 +22,13 @@ PANIC_EXECVP = (
 )
 
 
+PANIC_NO_COMMAND = (
+    "\nthread 'main' (2) panicked at linux-sandbox/src/linux_run_main.rs:161:9:\n"
+    "No command specified to execute.\n"
+    "note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n"
+)
+
+
 def _err(text: str) -> None:
     try:
         sys.stderr.write(text)
@@ -160,8 +167,8 @@ def run_sandbox(invocation) -> int:
         _err(f"Error: {exc}\n")
         return 1
     if not command:
-        _err("Error: no command given to run in the sandbox\n")
-        return 1
+        _err(PANIC_NO_COMMAND)
+        return 101
     legacy = bool((config.get("features") or {}).get("use_legacy_landlock", False))
     env = dict(os.environ)
     missing = _command_missing(command, env)
@@ -191,8 +198,8 @@ def run_linux_sandbox(invocation) -> int:
         _err(f"Error: invalid --permission-profile: {exc}\n")
         return 1
     if not command:
-        _err("Error: No command specified to execute.\n")
-        return 1
+        _err(PANIC_NO_COMMAND)
+        return 101
     command_cwd = v.get("command_cwd")
     if command_cwd:
         try:
