@@ -239,3 +239,10 @@ def test_signal_exit_code(policy_args, workdir):
     r = run_ours(["sandbox", *policy_args, "--", "sh", "-c", "kill -TERM $$"], cwd=workdir,
                  env_extra={"CODEX_HOME": str(workdir / "h")})
     assert r.returncode == 143  # as the reference
+
+
+def test_helper_refuses_proxy_routing(workdir):
+    r = run_ours(["--sandbox-policy-cwd", str(workdir), "--allow-network-for-proxy", "--", "sh", "-c", "touch ran"],
+                 cwd=workdir, argv0="codex-linux-sandbox")
+    assert r.returncode == 1 and not (workdir / "ran").exists()
+    assert "not supported by this build" in r.stderr

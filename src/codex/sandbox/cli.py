@@ -200,6 +200,10 @@ def run_linux_sandbox(invocation) -> int:
     if not command:
         _err(PANIC_NO_COMMAND)
         return 101
+    if v.get("allow_network_for_proxy") or v.get("proxy_route_spec"):
+        # The managed network proxy (proxy-routed seccomp, route specs) is not built yet.
+        return _fail_closed("managed network proxy routing (--allow-network-for-proxy, --proxy-route-spec) "
+                            "is not supported by this build")
     command_cwd = v.get("command_cwd")
     if command_cwd:
         try:
