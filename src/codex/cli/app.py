@@ -36,6 +36,8 @@ HANDLERS: dict[tuple[str, ...], str] = {
     ("execpolicy", "check"): "codex.execpolicy.execpolicycheck:main",
     ("sandbox",): "codex.sandbox.cli:run_sandbox",
     ("codex-linux-sandbox",): "codex.sandbox.cli:run_linux_sandbox",
+    ("archive",): "codex.rollout.cli:archive_cmd",
+    ("unarchive",): "codex.rollout.cli:unarchive_cmd",
     ("debug", "models"): "codex.model.debug_cmd:models_cmd",
 }
 
