@@ -140,6 +140,24 @@ def test_wrap_argv_hook(twin, clean_env):
     assert seen == [["/bin/sh", "-c", "echo $WRAPPED"]]
 
 
+def test_wrap_argv_launch_with_env_and_executable(twin, clean_env, tmp_path):
+    link = tmp_path / "arg0-dispatch"
+    link.write_text("#!/bin/sh\necho \"$0 $1 $SANDBOXED\"\n")
+    link.chmod(0o755)
+
+    def wrap(argv):
+        return spawn.Launch(["codex-linux-sandbox", *argv], env=dict(clean_env, SANDBOXED="1"),
+                            executable=str(link))
+
+    r = run(spawn.run(["echo", "x"], None, clean_env, wrap_argv=wrap))
+    # a script sees its own path as $0 (the kernel rewrites argv for #!); executable and env came
+    # from the Launch. A real binary keeps the given argv[0]:
+    assert r.stdout == f"{link} echo 1\n".encode()
+    r = run(spawn.run(["/bin/sh", "-c", "echo $0"], None, clean_env,
+                      wrap_argv=lambda a: spawn.Launch(["custom-arg0", "-c", "echo $0"], executable="/bin/sh")))
+    assert r.stdout == b"custom-arg0\n"
+
+
 # ---------------------------------------------------------------------------------------------
 # caps and aggregation
 

@@ -17,8 +17,12 @@ Mirrors codex-rs/utils/pty (pipe.rs, pty.rs, process_group.rs) and codex-rs/core
 The fork/exec itself is the compiled twin `codex.process._spawn_c` (C, from pyx/) or the pure
 twin `codex.process.spawn_py`; `IMPLEMENTATION` says which one serves.
 
-`wrap_argv` (optional everywhere) maps the final argv to the argv actually started: the hook by
-which a sandbox launcher (bwrap, landlock helper...) is inserted without this module knowing it.
+Sandbox hook (optional everywhere), so a launcher (bwrap, the landlock helper...) can be inserted
+without this module knowing it:
+  `wrap_argv(argv) -> argv`, or
+  `wrap_argv(argv) -> Launch(argv, env=None, executable=None)` when the launcher must also change
+  the environment (e.g. CODEX_SANDBOX_NETWORK_DISABLED=1) or exec a file other than argv[0]
+  (arg0 dispatch: executable=/path/to/codex, argv[0]="codex-linux-sandbox").
 """
 
 from __future__ import annotations
@@ -53,7 +57,16 @@ DEFAULT_COLS = 80
 STDOUT = 1
 STDERR = 2
 
-WrapArgv = Callable[[list[str]], list[str]]
+@dataclass
+class Launch:
+    """What a `wrap_argv` hook may return instead of a plain argv."""
+
+    argv: list[str]
+    env: Mapping[str, str] | None = None   # replaces the environment when given
+    executable: str | None = None          # the file to exec (default: argv[0] on PATH)
+
+
+WrapArgv = Callable[[list[str]], "list[str] | Launch"]
 
 __all__ = [
     "DEFAULT_EXEC_COMMAND_TIMEOUT_MS",
@@ -61,6 +74,7 @@ __all__ = [
     "EXEC_TIMEOUT_EXIT_CODE",
     "ExecResult",
     "IMPLEMENTATION",
+    "Launch",
     "ProcessHandle",
     "aggregate_output",
     "resolve_executable",
@@ -306,10 +320,19 @@ def start_process(
     argv = list(argv)
     if not argv:
         raise ValueError("command args are empty")
+    executable = None
     if wrap_argv is not None:
-        argv = list(wrap_argv(argv))
+        wrapped = wrap_argv(argv)
+        if isinstance(wrapped, Launch):
+            argv = list(wrapped.argv)
+            env = wrapped.env if wrapped.env is not None else env
+            executable = wrapped.executable
+        else:
+            argv = list(wrapped)
+        if not argv:
+            raise ValueError("command args are empty")
     env = {str(k): str(v) for k, v in env.items()}
-    exe = resolve_executable(argv[0], env)
+    exe = executable or resolve_executable(argv[0], env)
     cwd_s = os.fspath(cwd) if cwd is not None else None
     if tty:
         pid, master = _twin.spawn_pty(exe, argv, cwd_s, env, rows, cols)

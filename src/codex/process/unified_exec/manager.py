@@ -16,7 +16,7 @@ The model-facing text (`ExecCommandToolOutput.response_text`), lines joined by "
     <body, middle-truncated to the token budget: "Total output lines: L\\n\\n" + head…tail>
 
 This module takes plain parameters (no config loading) and knows nothing of sandboxes: pass
-`wrap_argv(argv) -> argv` to insert a sandbox launcher.
+`wrap_argv(argv) -> argv | spawn.Launch` to insert a sandbox launcher.
 """
 
 from __future__ import annotations
@@ -352,7 +352,7 @@ class UnifiedExecProcessManager:
       allow_login_shell: default for `login` when the model omits it (config allow_login_shell).
       shell_environment_policy / thread_id: the child's environment (env.create_env) before the
         unified-exec overrides (NO_COLOR, TERM=dumb, PAGER=cat, ...). `env` replaces both.
-      wrap_argv: sandbox hook, argv -> argv.
+      wrap_argv: sandbox hook, argv -> argv, or -> spawn.Launch(argv, env, executable).
       max_write_stdin_yield_time_ms: background_terminal_max_timeout (default 300000).
       truncation_tokens: the model's tool-output token budget (min'ed with max_output_tokens).
       on_warning: receives the "maximum number of unified exec processes" model warning.
@@ -368,7 +368,7 @@ class UnifiedExecProcessManager:
         shell_environment_policy: ShellEnvironmentPolicy | None = None,
         thread_id: str | None = None,
         env: Mapping[str, str] | None = None,
-        wrap_argv: Callable[[list[str]], list[str]] | None = None,
+        wrap_argv: Callable[[list[str]], Any] | None = None,
         max_write_stdin_yield_time_ms: int = DEFAULT_MAX_BACKGROUND_TERMINAL_TIMEOUT_MS,
         truncation_tokens: int | None = None,
         on_warning: Callable[[str], None] | None = None,
