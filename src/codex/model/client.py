@@ -1,0 +1,506 @@
+"""The Responses API streaming client (codex-api endpoint/responses.rs + sse/responses.rs,
+codex-client's retry loop, and core's stream-retry loop), over async httpx.
+
+    client = ResponsesClient(provider, auth)          # one per session: keep-alive pool
+    async for event in client.stream_turn(body, headers):
+        ...                                            # protocol SSE structs + the events below
+    await client.aclose()
+
+Two retry levels, as the reference:
+
+1. request level (`stream_once`): an HTTP 5xx or a transport failure before the response
+   headers is retried silently up to `request_max_retries` times (default 4) after
+   200 ms x 2^(n-1) +-10 % (`backoff`). 429 is never retried there. The final failure is mapped
+   the way codex-api's `map_api_error` does: 500 -> `InternalServerError`, 429 ->
+   `RetryLimitError` ("exceeded retry limit, last status: 429 Too Many Requests"), 503 with
+   `server_is_overloaded`/`slow_down` -> `ServerOverloaded`, 400 -> `InvalidRequestError`
+   (or cyber policy), other statuses -> `UnexpectedStatusError`.
+2. turn level (`stream_turn`): a retryable error (`StreamError`, `InternalServerError`,
+   `RequestTimeout`) is retried up to `stream_max_retries` (default 5) times, each announced by
+   a `Reconnecting` event ("Reconnecting... 1/5 (<error>)") before the backoff sleep; the
+   caller drops whatever the broken attempt streamed. Exhaustion raises the last error.
+
+A stream attempt yields, in order: `RateLimits` (from the x-codex-* headers, always, as the
+reference's token_count carries them), `ModelsEtag` when the server sent one, then the decoded
+SSE events (`codex.protocol.models` structs: ResponseCreated, OutputItemAdded/Done,
+OutputTextDelta, ReasoningSummaryTextDelta, ReasoningSummaryPartAdded, ReasoningTextDelta,
+FunctionCallArgumentsDelta, CustomToolCallInputDelta), and finally `Completed` (response id +
+token usage) after `response.completed`. Events the reference ignores are dropped; malformed
+event JSON is skipped. Stream failures: EOF before `response.completed` ->
+"stream closed before response.completed"; a cut connection -> "Transport error: network
+error: error decoding response body"; no event for `stream_idle_timeout_ms` -> "idle timeout
+waiting for SSE"; `response.failed` -> by `error.code` (context_length_exceeded,
+insufficient_quota, usage_not_included, invalid_prompt -> the message verbatim, cyber_policy,
+server_is_overloaded, else a retryable StreamError carrying the message and any "try again in
+Ns" delay); `response.incomplete` -> "Incomplete response returned, reason: <reason>".
+
+httpx is imported when the first client is built, never by `codex --help`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+from typing import Any, AsyncIterator, Awaitable, Callable, Mapping, Sequence
+
+import msgspec
+
+from codex.model import errors as E
+from codex.model.providers import AuthProvider, ModelProviderInfo, NoAuth
+from codex.model.sse import SSEDecodeError, SSEDecoder
+from codex.protocol import models as P
+
+__all__ = [
+    "Completed", "ModelsEtag", "RateLimits", "Reconnecting", "ResponsesClient", "TokenUsage",
+    "backoff", "parse_rate_limits",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Client-made events
+# ---------------------------------------------------------------------------------------------
+
+
+class TokenUsage(msgspec.Struct, kw_only=True):
+    """protocol TokenUsage (the token_count event's usage shape)."""
+
+    input_tokens: int = 0
+    cached_input_tokens: int = 0
+    output_tokens: int = 0
+    reasoning_output_tokens: int = 0
+    total_tokens: int = 0
+
+
+class Completed(msgspec.Struct, kw_only=True):
+    response_id: str
+    token_usage: TokenUsage | None = None
+
+
+class RateLimits(msgspec.Struct, kw_only=True):
+    """The rate-limit snapshot of the response headers (`snapshot`: the token_count event's
+    `rate_limits` object: limit_id, limit_name, primary, secondary, credits, plan_type,
+    rate_limit_reached_type)."""
+
+    snapshot: dict
+
+
+class ModelsEtag(msgspec.Struct, kw_only=True):
+    etag: str
+
+
+class Reconnecting(msgspec.Struct, kw_only=True):
+    """A turn-level retry is about to happen: print `message` (the reference's `error` event /
+    `ERROR: Reconnecting... n/m`) and drop the partial output of the failed attempt."""
+
+    message: str
+    attempt: int
+    max_retries: int
+    delay: float
+    error: Any = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def backoff(attempt: int, base: float = 0.2, rand: Callable[[], float] = random.random) -> float:
+    """Seconds before retry `attempt` (1-based): base x 2^(attempt-1), jitter 0.9..1.1."""
+    exp = 2.0 ** max(attempt - 1, 0)
+    return base * exp * (0.9 + 0.2 * rand())
+
+
+def _header(headers, name: str) -> str | None:
+    v = headers.get(name)
+    return v if v is None else str(v)
+
+
+def _f64(headers, name: str) -> float | None:
+    v = _header(headers, name)
+    if v is None:
+        return None
+    try:
+        f = float(v.strip() if v != v.strip() else v)
+    except ValueError:
+        return None
+    if f != f or f in (float("inf"), float("-inf")):
+        return None
+    return f
+
+
+def _i64(headers, name: str) -> int | None:
+    v = _header(headers, name)
+    if v is None or not re.fullmatch(r"[+-]?\d+", v):
+        return None
+    n = int(v)
+    return n if -(2 ** 63) <= n < 2 ** 63 else None
+
+
+def _bool(headers, name: str) -> bool | None:
+    v = _header(headers, name)
+    if v is None:
+        return None
+    if v.lower() == "true" or v == "1":
+        return True
+    if v.lower() == "false" or v == "0":
+        return False
+    return None
+
+
+def _window(headers, prefix: str, which: str) -> dict | None:
+    used = _f64(headers, f"{prefix}-{which}-used-percent")
+    if used is None:
+        return None
+    minutes = _i64(headers, f"{prefix}-{which}-window-minutes")
+    resets = _i64(headers, f"{prefix}-{which}-reset-at")
+    if used != 0.0 or (minutes is not None and minutes != 0) or resets is not None:
+        return {"used_percent": used, "window_minutes": minutes, "resets_at": resets}
+    return None
+
+
+def parse_rate_limits(headers: Mapping[str, str], limit_id: str | None = None) -> dict:
+    """codex-api rate_limits.rs `parse_rate_limit_for_limit` (default family `codex`)."""
+    name = (limit_id or "").strip() or "codex"
+    name = name.lower().replace("_", "-")
+    prefix = f"x-{name}"
+    credits = None
+    has = _bool(headers, "x-codex-credits-has-credits")
+    unl = _bool(headers, "x-codex-credits-unlimited")
+    if has is not None and unl is not None:
+        bal = _header(headers, "x-codex-credits-balance")
+        bal = bal.strip() if bal is not None else None
+        credits = {"has_credits": has, "unlimited": unl, "balance": bal or None}
+    limit_name = _header(headers, f"{prefix}-limit-name")
+    limit_name = limit_name.strip() if limit_name is not None else None
+    return {
+        "limit_id": name.strip().lower().replace("-", "_"),
+        "limit_name": limit_name or None,
+        "primary": _window(headers, prefix, "primary"),
+        "secondary": _window(headers, prefix, "secondary"),
+        "credits": credits,
+        "plan_type": None,
+        "rate_limit_reached_type": None,
+    }
+
+
+_RETRY_AFTER = re.compile(r"(?i)try again in\s*(\d+(?:\.\d+)?)\s*(s|ms|seconds?)")
+
+
+def _retry_after(code: str | None, message: str | None) -> float | None:
+    if code != "rate_limit_exceeded" or not message:
+        return None
+    m = _RETRY_AFTER.search(message)
+    if not m:
+        return None
+    value, unit = float(m.group(1)), m.group(2).lower()
+    if unit == "s" or unit.startswith("second"):
+        return value
+    if unit == "ms":
+        return float(int(value)) / 1000.0
+    return None
+
+
+def _failed_error(error: Any) -> E.ModelError:
+    """`response.failed` -> error, by `error.code`."""
+    if not isinstance(error, dict):
+        return E.StreamError("response.failed event received")
+    code = error.get("code") if isinstance(error.get("code"), str) else None
+    message = error.get("message") if isinstance(error.get("message"), str) else None
+    if code == "context_length_exceeded":
+        return E.ContextWindowExceeded()
+    if code == "insufficient_quota":
+        return E.QuotaExceeded()
+    if code == "usage_not_included":
+        return E.UsageNotIncluded()
+    if code == "invalid_prompt":
+        return E.InvalidRequestError(message if message is not None else "Invalid request.")
+    if code == "cyber_policy":
+        return E.CyberPolicyError(message) if message and message.strip() else E.CyberPolicyError()
+    if code == "server_is_overloaded":
+        return E.ServerOverloaded()
+    return E.StreamError(message or "", _retry_after(code, message))
+
+
+_CYBER_FALLBACK = "This request has been flagged for possible cybersecurity risk."
+
+
+def map_http_error(status: int, body: str, headers: Mapping[str, str], url: str | None) -> E.ModelError:
+    """codex-api api_bridge.rs `map_api_error` for `TransportError::Http`."""
+    import json
+
+    parsed: Any = None
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        pass
+    err = parsed.get("error") if isinstance(parsed, dict) else None
+    err = err if isinstance(err, dict) else None
+    if status == 503 and err is not None and err.get("code") in ("server_is_overloaded", "slow_down"):
+        return E.ServerOverloaded()
+    if status == 400:
+        if err is not None and err.get("code") == "cyber_policy":
+            msg = err.get("message")
+            return E.CyberPolicyError(msg if isinstance(msg, str) and msg.strip() else _CYBER_FALLBACK)
+        return E.InvalidRequestError(body)
+    if status == 500:
+        return E.InternalServerError()
+    request_id = headers.get("x-request-id") or headers.get("x-oai-request-id")
+    if status == 429:
+        if err is not None:
+            if err.get("type") == "usage_limit_reached":
+                return E.UsageLimitReached(err.get("plan_type"), err.get("resets_at"),
+                                           parse_rate_limits(headers, headers.get("x-codex-active-limit")))
+            if err.get("type") == "usage_not_included":
+                return E.UsageNotIncluded()
+        return E.RetryLimitError(429, request_id or headers.get("cf-ray"))
+    return E.UnexpectedStatusError(status, body, url, headers.get("cf-ray"), request_id)
+
+
+class _HttpFailure(Exception):
+    def __init__(self, status: int, body: str, headers, url: str):
+        self.status, self.body, self.headers, self.url = status, body, headers, url
+
+
+class _TransportFailure(Exception):
+    def __init__(self, kind: str, detail: str):
+        self.kind, self.detail = kind, detail   # kind: "timeout" | "network"
+
+
+# Fast path: one msgspec decode per event into the known event structs.
+_EVENT_DECODER = msgspec.json.Decoder(P.SseEvent)
+_YIELDED = (P.ResponseCreated, P.OutputItemAdded, P.OutputItemDone, P.OutputTextDelta,
+            P.ReasoningSummaryTextDelta, P.ReasoningSummaryPartAdded, P.ReasoningTextDelta,
+            P.FunctionCallArgumentsDelta, P.CustomToolCallInputDelta)
+
+
+def _decode_event(data: str):
+    try:
+        return _EVENT_DECODER.decode(data)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        pass
+    try:
+        return P.decode_sse_event(data)
+    except P.ProtocolError as exc:
+        if '"response.completed"' in data:
+            return E.StreamError(f"failed to parse ResponseCompleted: {exc.detail}")
+        return None
+
+
+def _usage(u) -> TokenUsage | None:
+    if u is None:
+        return None
+    cached = 0
+    reasoning = 0
+    d = u.input_tokens_details
+    if isinstance(d, dict) and isinstance(d.get("cached_tokens"), int):
+        cached = d["cached_tokens"]
+    d = u.output_tokens_details
+    if isinstance(d, dict) and isinstance(d.get("reasoning_tokens"), int):
+        reasoning = d["reasoning_tokens"]
+    total = u.total_tokens if isinstance(u.total_tokens, int) else u.input_tokens + u.output_tokens
+    return TokenUsage(input_tokens=u.input_tokens, cached_input_tokens=cached, output_tokens=u.output_tokens,
+                      reasoning_output_tokens=reasoning, total_tokens=total)
+
+
+# ---------------------------------------------------------------------------------------------
+# The client
+# ---------------------------------------------------------------------------------------------
+
+
+class ResponsesClient:
+    """One provider + credentials + a keep-alive connection pool.
+
+    `sleep` and `rand` are injectable (tests); `transport` is handed to httpx (tests, proxies).
+    `chatgpt_auth` selects the ChatGPT base URL for a provider without `base_url`.
+    """
+
+    def __init__(self, provider: ModelProviderInfo, auth: AuthProvider | None = None, *,
+                 chatgpt_auth: bool = False, environ: Mapping[str, str] | None = None,
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+                 rand: Callable[[], float] = random.random, transport: Any = None,
+                 path: str = "responses"):
+        self.provider = provider
+        self.auth = auth if auth is not None else NoAuth()
+        self.url = provider.url_for(path, chatgpt_auth)
+        self.provider_headers = provider.extra_headers(environ)
+        self.request_max_retries = provider.effective_request_max_retries()
+        self.stream_max_retries = provider.effective_stream_max_retries()
+        self.idle_timeout = provider.stream_idle_timeout()
+        self._sleep = sleep
+        self._rand = rand
+        self._transport = transport
+        self._http = None
+
+    # -- lifecycle
+
+    def _client(self):
+        if self._http is None:
+            import httpx
+
+            timeout = httpx.Timeout(connect=None, read=self.idle_timeout, write=None, pool=None)
+            kw: dict[str, Any] = {"timeout": timeout, "follow_redirects": False, "trust_env": False}
+            if self._transport is not None:
+                kw["transport"] = self._transport
+            else:
+                kw["limits"] = httpx.Limits(max_keepalive_connections=8, keepalive_expiry=90.0)
+            self._http = httpx.AsyncClient(**kw)
+        return self._http
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            http, self._http = self._http, None
+            await http.aclose()
+
+    async def __aenter__(self) -> "ResponsesClient":
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.aclose()
+
+    # -- one HTTP attempt
+
+    async def _open(self, body: bytes, headers: Sequence[tuple[str, str]]):
+        import httpx
+
+        client = self._client()
+        auth_headers = await self.auth.headers()
+        hdrs = _merge_headers(headers, self.provider_headers, auth_headers)
+        url = httpx.URL(self.url)
+        host = url.netloc.decode("ascii")
+        hdrs.append(("host", host))
+        hdrs.append(("content-length", str(len(body))))
+        request = httpx.Request("POST", url, headers=hdrs, content=body)
+        try:
+            response = await client.send(request, stream=True)
+        except httpx.TimeoutException as exc:
+            raise _TransportFailure("timeout", str(exc) or "request timed out") from None
+        except httpx.HTTPError as exc:
+            raise _TransportFailure("network", f"error sending request for url ({self.url})") from None
+        if response.status_code < 200 or response.status_code >= 300:
+            try:
+                raw = await response.aread()
+            except httpx.HTTPError:
+                raw = b""
+            finally:
+                await response.aclose()
+            raise _HttpFailure(response.status_code, raw.decode("utf-8", errors="replace"),
+                               response.headers, self.url)
+        return response
+
+    async def _open_with_retries(self, body: bytes, headers):
+        """codex-client `run_with_retry`: 5xx and transport errors retried, 429 not."""
+        max_attempts = self.request_max_retries
+        attempt = 0
+        while True:
+            try:
+                return await self._open(body, headers)
+            except _HttpFailure as f:
+                retry = f.status >= 500 and attempt < max_attempts
+                if not retry:
+                    raise map_http_error(f.status, f.body, f.headers, f.url) from None
+            except _TransportFailure as f:
+                if attempt >= max_attempts:
+                    if f.kind == "timeout":
+                        raise E.RequestTimeout() from None
+                    raise E.StreamError(f.detail) from None
+            attempt += 1
+            await self._sleep(backoff(attempt, 0.2, self._rand))
+
+    # -- one stream (request retries included)
+
+    async def stream_once(self, body: bytes | Mapping[str, Any],
+                          headers: Sequence[tuple[str, str]]) -> AsyncIterator[Any]:
+        """One request (with request-level retries) and its event stream; raises ModelError."""
+        import httpx
+
+        if not isinstance(body, (bytes, bytearray)):
+            body = msgspec.json.encode(body)
+        response = await self._open_with_retries(bytes(body), headers)
+        try:
+            rh = response.headers
+            etag = rh.get("x-models-etag")
+            if etag is not None and etag.strip():
+                yield ModelsEtag(etag=etag.strip())
+            yield RateLimits(snapshot=parse_rate_limits(rh))
+            decoder = SSEDecoder()
+            stream = response.aiter_raw()
+            yielded = _YIELDED
+            while True:
+                try:
+                    chunk = await stream.__anext__()
+                except StopAsyncIteration:
+                    break
+                except httpx.TimeoutException:
+                    raise E.StreamError("idle timeout waiting for SSE") from None
+                except httpx.HTTPError:
+                    raise E.StreamError("Transport error: network error: error decoding response body") from None
+                for sse in decoder.feed(chunk):
+                    ev = _decode_event(sse.data)
+                    if ev is None:
+                        continue
+                    if isinstance(ev, yielded):
+                        yield ev
+                    elif isinstance(ev, P.ResponseCompleted):
+                        rid = ev.response.id
+                        if rid is msgspec.UNSET:
+                            raise E.StreamError("failed to parse ResponseCompleted: missing field `id`")
+                        yield Completed(response_id=rid, token_usage=_usage(ev.response.usage))
+                        return
+                    elif isinstance(ev, P.ResponseFailed):
+                        raise _failed_error(ev.response.error)
+                    elif isinstance(ev, P.ResponseIncomplete):
+                        details = ev.response.incomplete_details
+                        reason = details.get("reason") if isinstance(details, dict) else None
+                        raise E.StreamError(f"Incomplete response returned, reason: {reason or 'unknown'}")
+                    elif isinstance(ev, E.ModelError):
+                        raise ev
+            try:
+                decoder.close()
+            except SSEDecodeError as exc:
+                raise E.StreamError(str(exc)) from None
+            raise E.StreamError("stream closed before response.completed")
+        finally:
+            await response.aclose()
+
+    # -- the turn-level loop
+
+    async def stream_turn(self, body: bytes | Mapping[str, Any],
+                          headers: Sequence[tuple[str, str]]) -> AsyncIterator[Any]:
+        """`stream_once` with core's stream retries: yields `Reconnecting` before each retry."""
+        if not isinstance(body, (bytes, bytearray)):
+            body = msgspec.json.encode(body)
+        retries = 0
+        max_retries = self.stream_max_retries
+        while True:
+            try:
+                async for ev in self.stream_once(body, headers):
+                    yield ev
+                return
+            except E.ModelError as err:
+                if not err.retryable or retries >= max_retries:
+                    raise
+                retries += 1
+                delay = err.delay if err.delay is not None else backoff(retries, 0.2, self._rand)
+                yield Reconnecting(message=f"Reconnecting... {retries}/{max_retries} ({err})",
+                                   attempt=retries, max_retries=max_retries, delay=delay, error=err)
+                await self._sleep(delay)
+
+
+def _merge_headers(base: Sequence[tuple[str, str]], provider: Sequence[tuple[str, str]],
+                   auth: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The request's headers with the provider's and the auth's inserted before
+    `content-type` (where the reference sends authorization), unless already present."""
+    present = {k.lower() for k, _ in base}
+    extra = [(k.lower(), v) for k, v in provider if k.lower() not in present]
+    extra += [(k.lower(), v) for k, v in auth.items() if k.lower() not in present]
+    out: list[tuple[str, str]] = []
+    inserted = False
+    for k, v in base:
+        if not inserted and k.lower() == "content-type":
+            out.extend(extra)
+            inserted = True
+        out.append((k, v))
+    if not inserted:
+        out.extend(extra)
+    return out
