@@ -307,7 +307,8 @@ class RolloutRecorder:
             if kind != "session_meta":
                 return False
             self._state_meta = metadata_from_items([(kind, payload)], self.path or "",
-                                                   getattr(self, "_default_provider", "openai"))
+                                                   getattr(self, "_default_provider", "openai"),
+                                                   live=True)
             return True
         if kind == "session_meta":
             return False  # a fork's copied session_meta does not change this thread

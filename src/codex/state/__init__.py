@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass, field, fields
 from typing import Any, Iterable, Mapping
@@ -64,7 +65,7 @@ def create_database(path: str, name: str) -> None:
     """Create database `name` (e.g. ``"state_5"``) at `path` as the reference's migrations
     leave it. Built in a sibling temp file and renamed into place, so a crash never leaves a
     half-made database under the real name."""
-    tmp = f"{path}.creating-{os.getpid()}"
+    tmp = f"{path}.creating-{os.getpid()}-{threading.get_ident()}-{os.urandom(4).hex()}"
     for suffix in ("", "-wal", "-shm", "-journal"):
         try:
             os.unlink(tmp + suffix)
@@ -276,14 +277,18 @@ def apply_rollout_item(meta: ThreadMetadata, kind: str, payload: Any) -> None:
 
 
 def metadata_from_items(items: Iterable[tuple[str, Any]], rollout_path: str,
-                        default_provider: str = "openai") -> ThreadMetadata | None:
-    """Build a thread row from rollout items ``(type, payload)``; None without session_meta."""
+                        default_provider: str = "openai", *, live: bool = False) -> ThreadMetadata | None:
+    """Build a thread row from rollout items ``(type, payload)``; None without session_meta.
+    `live`: the thread is being created now (created_at_ms is its id's UUIDv7 time); a thread
+    read back from its rollout (resume, backfill) takes the session_meta timestamp, as the
+    reference."""
     meta: ThreadMetadata | None = None
     for kind, payload in items:
         if meta is None:
             if kind != "session_meta":
                 continue
-            ms = _created_ms(_get(payload, "id", ""), _get(payload, "timestamp"))
+            ms = (_created_ms(_get(payload, "id", ""), _get(payload, "timestamp")) if live
+                  else _iso_to_ms(_get(payload, "timestamp")))
             meta = ThreadMetadata(id=_get(payload, "id"), rollout_path=rollout_path,
                                   created_at_ms=ms, updated_at_ms=ms,
                                   model_provider=default_provider)
