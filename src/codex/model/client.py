@@ -446,6 +446,7 @@ class ResponsesClient:
                         if rid is msgspec.UNSET:
                             raise E.StreamError("failed to parse ResponseCompleted: missing field `id`")
                         yield Completed(response_id=rid, token_usage=_usage(ev.response.usage))
+                        await _drain(stream)
                         return
                     elif isinstance(ev, P.ResponseFailed):
                         raise _failed_error(ev.response.error)
@@ -485,6 +486,18 @@ class ResponsesClient:
                 yield Reconnecting(message=f"Reconnecting... {retries}/{max_retries} ({err})",
                                    attempt=retries, max_retries=max_retries, delay=delay, error=err)
                 await self._sleep(delay)
+
+
+async def _drain(stream, limit: float = 0.25) -> None:
+    """Read what is left of a finished stream (normally just the last chunk marker) so the
+    connection goes back to the keep-alive pool; give up after `limit` seconds."""
+    async def rest():
+        async for _ in stream:
+            pass
+    try:
+        await asyncio.wait_for(rest(), limit)
+    except Exception:
+        pass
 
 
 def _merge_headers(base: Sequence[tuple[str, str]], provider: Sequence[tuple[str, str]],
