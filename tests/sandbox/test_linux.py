@@ -246,3 +246,25 @@ def test_helper_refuses_proxy_routing(workdir):
                  cwd=workdir, argv0="codex-linux-sandbox")
     assert r.returncode == 1 and not (workdir / "ran").exists()
     assert "not supported by this build" in r.stderr
+
+
+@pytest.mark.parametrize("mech", ["bwrap", "landlock"])
+def test_wrap_argv_hook_for_process_spawn(mech, workdir):
+    reason = landlock_reason() if mech == "landlock" else bwrap_reason()
+    if reason:
+        pytest.skip(reason)
+    import subprocess
+
+    policy = pol.ReadOnly() if mech == "landlock" else pol.WorkspaceWrite(exclude_slash_tmp=True)
+    hook = linux.wrap_argv_for(policy, str(workdir), mechanism=mech)
+    launch = hook(["sh", "-c", "touch ok; touch /etc/x; echo net=$CODEX_SANDBOX_NETWORK_DISABLED"])
+    r = subprocess.run(launch.argv, env=launch.env, cwd=workdir, capture_output=True, text=True)
+    assert r.stdout == "net=1\n"
+    assert "/etc/x" in r.stderr
+    assert (workdir / "ok").exists() == (mech == "bwrap")
+    assert sorted(p.name for p in workdir.iterdir()) == (["ok"] if mech == "bwrap" else [])
+
+
+def test_wrap_argv_hook_full_access_is_identity(workdir):
+    hook = linux.wrap_argv_for(pol.DangerFullAccess(), str(workdir))
+    assert hook(["true"]).argv == ["true"]

@@ -47,6 +47,7 @@ __all__ = [
     "prepare",
     "select_mechanism",
     "seccomp_mode_for",
+    "wrap_argv_for",
 ]
 
 MECHANISMS = ("bwrap", "landlock")
@@ -179,8 +180,11 @@ class Prepared:
         return f"Prepared(mechanism={self.mechanism!r}, argv={self.argv!r})"
 
 
-def _helper_argv(profile: PermissionProfile, cwd: str, command: list[str], *, legacy_landlock: bool) -> list[str]:
-    """This program as `codex-linux-sandbox` (a fresh interpreter importing this package)."""
+def _helper_argv(profile: PermissionProfile, cwd: str, command: list[str], *, legacy_landlock: bool,
+                 outer: bool = False) -> list[str]:
+    """This program as `codex-linux-sandbox` (a fresh interpreter importing this package):
+    the inner stage (`--apply-seccomp-then-exec`), the Landlock run (`--use-legacy-landlock`),
+    or with `outer` the whole sandboxed run (the helper picks the mechanism and cleans up)."""
     pkg_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     boot = (
         "import sys; sys.path.insert(0, sys.argv.pop(1)); "
@@ -190,7 +194,7 @@ def _helper_argv(profile: PermissionProfile, cwd: str, command: list[str], *, le
             "--sandbox-policy-cwd", cwd, "--command-cwd", cwd, "--permission-profile", profile.dumps()]
     if legacy_landlock:
         argv.append("--use-legacy-landlock")
-    else:
+    elif not outer:
         argv.append("--apply-seccomp-then-exec")
     return argv + ["--", *command]
 
@@ -253,6 +257,29 @@ def prepare(policy: SandboxPolicy | PermissionProfile, cwd: str, command: list[s
     else:
         argv += ["--", *command]
     return Prepared(argv, env, pass_fds, mechanism="bwrap", seccomp_mode=mode, cleanup_paths=created)
+
+
+def wrap_argv_for(policy: SandboxPolicy | PermissionProfile, cwd: str, *, mechanism: str | None = None):
+    """A `codex.process.spawn` `wrap_argv` hook running each command under `policy`.
+
+    The command is launched as `codex-linux-sandbox ... -- CMD` (upstream's shape): that helper
+    process builds the bwrap or Landlock sandbox, waits, and removes bwrap's mountpoints. The
+    mechanism is checked here, up front: SandboxUnavailable means do not run (fail closed)."""
+    profile = policy if isinstance(policy, PermissionProfile) else policy.to_permission_profile(cwd)
+    full = profile.has_full_disk_write_access() and profile.has_full_network_access()
+    mech = None if full else select_mechanism(mechanism)
+
+    def wrap(argv: list[str]):
+        from codex.process.spawn import Launch
+
+        env = dict(os.environ)
+        if not profile.has_full_network_access():
+            env[NETWORK_DISABLED_ENV] = "1"
+        if full:
+            return Launch(list(argv), env)
+        return Launch(_helper_argv(profile, cwd, list(argv), legacy_landlock=mech == "landlock", outer=True), env)
+
+    return wrap
 
 
 def apply_in_process(prepared: Prepared) -> None:
