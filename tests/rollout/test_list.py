@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -224,3 +225,22 @@ def test_archive_updates_state_row(home):
     row = sqlite3.connect(home / "state_5.sqlite").execute(
         "select archived, archived_at, rollout_path from threads where id = ?", (tid,)).fetchone()
     assert row == (0, None, path)
+
+
+def test_cursor_is_rfc3339_and_updated_at_sort(home):
+    from codex.rollout.list import parse_cursor
+    a, pa = make_session(home, t=BASE_T)
+    b, pb = make_session(home, t=BASE_T + 100)
+    page = list_threads(str(home), page_size=1)
+    assert [i.thread_id for i in page.items] == [b]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", page.next_cursor)
+    assert parse_cursor(page.next_cursor) is not None and parse_cursor("a|b") is None
+    page2 = list_threads(str(home), page_size=1, cursor=page.next_cursor)
+    assert [i.thread_id for i in page2.items] == [a] and page2.next_cursor is None
+    # touching the older one makes it the most recently updated
+    os.utime(pa, (time.time() + 50, time.time() + 50))
+    assert [i.thread_id for i in list_threads(str(home), sort_key="updated_at").items] == [a, b]
+    assert [i.thread_id for i in list_threads(str(home), model_providers=["mock"]).items] == [b, a]
+    assert list_threads(str(home), model_providers=["openai"]).items == []
+    assert [i.thread_id for i in list_threads(str(home), sources=["exec"]).items] == [b, a]
+    assert list_threads(str(home), sources=["cli", "vscode"]).items == []

@@ -23,14 +23,15 @@ from .recorder import ARCHIVED_SESSIONS_SUBDIR, SESSIONS_SUBDIR
 __all__ = ["ThreadItem", "ThreadsPage", "list_threads", "find_thread_path_by_id",
            "find_thread_path_by_name", "find_thread_path", "find_latest_thread",
            "append_thread_name", "find_thread_name_by_id", "archive_thread", "unarchive_thread",
-           "parse_rollout_file_name", "ArchiveError", "SESSION_INDEX_FILE"]
+           "parse_rollout_file_name", "parse_cursor", "ArchiveError", "SESSION_INDEX_FILE"]
 
 SESSION_INDEX_FILE = "session_index.jsonl"
 _NAME_RE = re.compile(
     r"^rollout-(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2})-"
     r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\.jsonl$")
 _UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
-HEAD_SCAN_LINES = 200
+HEAD_RECORD_LIMIT = 10
+USER_EVENT_SCAN_LIMIT = 200
 MAX_SCAN_FILES = 10_000
 
 
@@ -104,19 +105,20 @@ def _listdir(path: str) -> list[str]:
 
 
 def _head_summary(path: str) -> tuple[Any, str | None]:
-    """(session_meta, first user message) from the head of a rollout."""
+    """(session_meta within the first `HEAD_RECORD_LIMIT` records, first user message within
+    the first `USER_EVENT_SCAN_LIMIT`)."""
     meta = None
     first = None
     try:
         with open(path, "rb") as f:
             for i, raw in enumerate(f):
-                if i >= HEAD_SCAN_LINES:
+                if i >= USER_EVENT_SCAN_LIMIT:
                     break
                 parsed = parse_line(raw)
                 if parsed is None:
                     continue
                 kind, payload = parsed
-                if kind == "session_meta" and meta is None:
+                if kind == "session_meta" and meta is None and i < HEAD_RECORD_LIMIT:
                     meta = payload
                 elif kind == "event_msg" and item_type(payload) == "user_message":
                     first = payload.message
@@ -126,42 +128,100 @@ def _head_summary(path: str) -> tuple[Any, str | None]:
     return meta, first
 
 
+def _rfc3339(t: float) -> str:
+    return datetime.fromtimestamp(int(t), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _name_ts_epoch(ts: str) -> float:
+    """A file-name timestamp read as UTC, as the reference's cursor does."""
+    return datetime.strptime(ts, "%Y-%m-%dT%H-%M-%S").replace(tzinfo=timezone.utc).timestamp()
+
+
+def parse_cursor(token: str) -> float | None:
+    """The reference's cursor: an RFC3339 timestamp (or a file-name timestamp)."""
+    if "|" in token:
+        return None
+    try:
+        return datetime.fromisoformat(token.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        pass
+    try:
+        return _name_ts_epoch(token)
+    except ValueError:
+        return None
+
+
 def list_threads(codex_home: str, page_size: int = 25, cursor: str | None = None, *,
-                 cwd: str | None = None, archived: bool = False,
-                 sources: list[str] | None = None) -> ThreadsPage:
-    """A page of threads, newest first. Threads without a session_meta or without any user
-    message are skipped, as the reference does. `cursor` is the ``<timestamp>|<id>`` of the last
-    item of the previous page."""
+                 sort_key: str = "created_at", cwd: str | list[str] | None = None,
+                 archived: bool = False, sources: list[str] | None = None,
+                 model_providers: list[str] | None = None,
+                 default_provider: str = "openai") -> ThreadsPage:
+    """A page of threads, newest first by `sort_key` (``created_at``: the file name's time;
+    ``updated_at``: the file's mtime). Threads without a session_meta in their head or without
+    any user message are skipped, as the reference does. `cursor`: the previous page's
+    ``next_cursor`` (RFC3339); the scan resumes at the first file strictly older than it."""
     root = os.path.join(codex_home, ARCHIVED_SESSIONS_SUBDIR if archived else SESSIONS_SUBDIR)
-    anchor = None
-    if cursor:
-        ts, _, tid = cursor.partition("|")
-        anchor = (ts, tid)
+    anchor = parse_cursor(cursor) if cursor else None
+    cwds = [cwd] if isinstance(cwd, str) else cwd
     page = ThreadsPage()
+    candidates: list[tuple[float, str, str]] = []
     for ts, tid, path in _iter_rollout_files(root, flat=archived):
-        if anchor is not None and (ts, tid) >= anchor:
-            continue
         page.num_scanned_files += 1
         if page.num_scanned_files > MAX_SCAN_FILES:
             page.reached_scan_cap = True
             break
+        if sort_key == "updated_at":
+            try:
+                key = os.stat(path).st_mtime
+            except OSError:
+                continue
+        else:
+            key = _name_ts_epoch(ts)
+        candidates.append((key, tid, path))
+    if sort_key == "updated_at":
+        candidates.sort(key=lambda c: (c[0], c[1]), reverse=True)
+    passed = anchor is None
+    more = False
+    last_key = None
+    for key, tid, path in candidates:
+        if not passed:
+            if key < anchor:  # type: ignore[operator]
+                passed = True
+            else:
+                continue
+        if len(page.items) == page_size:
+            more = True
+            break
         meta, first = _head_summary(path)
         if meta is None or first is None:
             continue
-        if cwd is not None and os.path.realpath(meta.cwd) != os.path.realpath(cwd):
+        if cwds is not None and not any(_same_path(meta.cwd, c) for c in cwds):
             continue
-        if sources is not None and meta.source not in sources:
+        src = meta.source if isinstance(meta.source, str) else None
+        if sources and src not in sources:
             continue
+        if model_providers is not None:
+            mp = getattr(meta, "model_provider", None)
+            mp = mp if isinstance(mp, str) else None
+            if not (mp in model_providers or (mp is None and default_provider in model_providers)):
+                continue
         try:
             mtime = os.stat(path).st_mtime
         except OSError:
             continue
-        page.items.append(ThreadItem(path=path, thread_id=tid, created_at=ts, updated_at=mtime,
+        ts_name = parse_rollout_file_name(os.path.basename(path))[0]  # type: ignore[index]
+        page.items.append(ThreadItem(path=path, thread_id=tid, created_at=ts_name, updated_at=mtime,
                                      session_meta=meta, first_user_message=first, cwd=meta.cwd))
-        if len(page.items) >= page_size:
-            page.next_cursor = f"{ts}|{tid}"
-            break
+        last_key = key
+    if page.reached_scan_cap and page.items:
+        more = True
+    if more and last_key is not None:
+        page.next_cursor = _rfc3339(last_key)
     return page
+
+
+def _same_path(a: str, b: str) -> bool:
+    return os.path.normpath(os.path.realpath(a)) == os.path.normpath(os.path.realpath(b))
 
 
 def find_latest_thread(codex_home: str, cwd: str | None = None) -> ThreadItem | None:
