@@ -244,3 +244,11 @@ def test_cursor_is_rfc3339_and_updated_at_sort(home):
     assert list_threads(str(home), model_providers=["openai"]).items == []
     assert [i.thread_id for i in list_threads(str(home), sources=["exec"]).items] == [b, a]
     assert list_threads(str(home), sources=["cli", "vscode"]).items == []
+
+
+def test_truncate_before_nth_user_message_out_of_range(home):
+    from codex.rollout import truncate_before_nth_user_message
+    _, src = make_session(home, t=BASE_T, prompt="only")
+    items, _, _ = load_rollout_items(src)
+    assert truncate_before_nth_user_message(items, 0) == items[:1]
+    assert truncate_before_nth_user_message(items, 1) == []

@@ -107,14 +107,15 @@ def _is_contextual(msg: Any) -> bool:
 
 
 def truncate_before_nth_user_message(items: list[tuple[str, Any]], n: int) -> list[tuple[str, Any]]:
-    """Items before the `n`-th (0-based) user message; all of them when there are fewer."""
+    """Items before the `n`-th (0-based) user message. Out of range (no such message) gives no
+    items at all, i.e. a new thread, as the reference's fork."""
     seen = 0
     for i, (kind, payload) in enumerate(items):
         if _is_user_message(kind, payload):
             if seen == n:
                 return items[:i]
             seen += 1
-    return list(items)
+    return []
 
 
 class RolloutHistory:
