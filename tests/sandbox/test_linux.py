@@ -268,3 +268,20 @@ def test_wrap_argv_hook_for_process_spawn(mech, workdir):
 def test_wrap_argv_hook_full_access_is_identity(workdir):
     hook = linux.wrap_argv_for(pol.DangerFullAccess(), str(workdir))
     assert hook(["true"]).argv == ["true"]
+
+
+def test_restricted_read_policy_under_bwrap(workdir):
+    if bwrap_reason():
+        pytest.skip(bwrap_reason())
+    (workdir / "readable").mkdir()
+    (workdir / "readable" / "a.txt").write_text("yes")
+    (workdir / "secret.txt").write_text("no")
+    policy = pol.ReadOnly(readable_roots=(str(workdir / "readable"),), include_platform_defaults=True)
+    prepared = linux.prepare(policy, str(workdir), ["sh", "-c", f"cat {workdir}/readable/a.txt; cat {workdir}/secret.txt; "
+                                                    "cat /etc/hostname >/dev/null && echo etc-ok"], mechanism="bwrap")
+    assert prepared.argv[3:5] == ["--tmpfs", "/"]
+    import subprocess
+
+    r = subprocess.run(prepared.argv, env=prepared.env, pass_fds=prepared.pass_fds, capture_output=True, text=True,
+                       cwd="/")
+    assert r.stdout == "yesetc-ok\n" and "secret.txt: No such file or directory" in r.stderr

@@ -51,6 +51,7 @@ __all__ = [
 ]
 
 MECHANISMS = ("bwrap", "landlock")
+PLATFORM_DEFAULT_READ_ROOTS = ("/bin", "/sbin", "/usr", "/etc", "/lib", "/lib64", "/nix/store")
 NETWORK_DISABLED_ENV = "CODEX_SANDBOX_NETWORK_DISABLED"
 LEGACY_LANDLOCK_REFUSAL = (
     "permission profiles requiring direct runtime enforcement are incompatible with --use-legacy-landlock"
@@ -138,7 +139,21 @@ def bwrap_filesystem_args(profile: PermissionProfile, cwd: str, env: dict[str, s
     protected subpaths. Missing protected subpaths are masked with an empty read-only tmpfs;
     bwrap creates their mountpoints on the host, so they are appended to `created` (removed
     again after the run, as upstream's bwrap_mount_cleanup does)."""
-    args = ["--ro-bind", "/", "/", "--dev", "/dev"]
+    if profile.has_full_disk_read_access():
+        args = ["--ro-bind", "/", "/", "--dev", "/dev"]
+    else:
+        # Restricted read: an empty root with only the readable roots (and, when asked, the
+        # platform defaults) bound read-only, as upstream does.
+        args = ["--tmpfs", "/"]
+        readable: list[str] = []
+        for path, access in profile.entries:
+            if path == ("special", "platform_defaults"):
+                readable += [p for p in PLATFORM_DEFAULT_READ_ROOTS if os.path.exists(p)]
+            elif not isinstance(path, tuple) and access in ("read", "write") and os.path.exists(path):
+                readable.append(os.path.realpath(path))
+        for path in dict.fromkeys(readable):
+            args += ["--ro-bind", path, path]
+        args += ["--dev", "/dev"]
     roots = [r for r in profile.writable_roots(cwd, env) if os.path.isdir(r.root)]
     roots.sort(key=lambda r: _depth(r.root))  # a parent bind must not hide a nested one
     protected = [sub for r in roots for sub in r.read_only_subpaths]
