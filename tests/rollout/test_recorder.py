@@ -83,6 +83,7 @@ def test_file_name_and_location(tmp_path):
     meta = new_session_meta(cwd="/w", model_provider="mock")
     t = time.time()
     rec = RolloutRecorder.create(str(tmp_path), meta, state=None, created_at=t)
+    rec.persist()
     rec.shutdown()
     lt = time.localtime(t)
     expect_dir = tmp_path / "sessions" / time.strftime("%Y/%m/%d", lt)
@@ -116,6 +117,7 @@ def test_ephemeral_writes_nothing(tmp_path):
 def test_record_does_not_block(tmp_path, monkeypatch):
     meta = new_session_meta(cwd="/w")
     rec = RolloutRecorder.create(str(tmp_path), meta, state=None)
+    rec.persist()
     real_write = os.write
     gate = __import__("threading").Event()
 
@@ -139,6 +141,9 @@ def test_flush_makes_lines_visible(tmp_path):
     rec = RolloutRecorder.create(str(tmp_path), meta, state=None)
     rec.record_items([("event_msg", {"type": "agent_reasoning", "text": "a"})])
     rec.flush()
+    assert not os.path.exists(rec.path) and not rec.materialized  # no turn yet: no file
+    rec.persist()
+    rec.flush()
     assert len(lines(Path(rec.path))) == 2
     rec.shutdown()
     with pytest.raises(RuntimeError):
@@ -148,6 +153,7 @@ def test_flush_makes_lines_visible(tmp_path):
 def test_extended_mode_persists_more(tmp_path):
     meta = new_session_meta(cwd="/w")
     rec = RolloutRecorder.create(str(tmp_path), meta, state=None, mode="extended")
+    rec.persist()
     rec.record_items([("event_msg", {"type": "error", "message": "boom"}),
                       ("event_msg", {"type": "exec_command_end", "call_id": "c", "stdout": "x" * 50,
                                      "stderr": "", "aggregated_output": "y" * 20000,
@@ -176,3 +182,27 @@ def test_history_roundtrip(tmp_path):
     assert h.thread_id == json.loads(lines(src)[0])["payload"]["id"]
     kinds = [type(i).__struct_config__.tag for i in h.response_items()]
     assert kinds.count("function_call") == 1 and "message" in kinds
+
+
+def test_thread_without_turn_leaves_no_file(tmp_path):
+    meta = new_session_meta(cwd="/w")
+    rec = RolloutRecorder.create(str(tmp_path), meta)
+    rec.record_items([("event_msg", {"type": "agent_reasoning", "text": "a"})])
+    rec.shutdown()
+    assert not os.path.exists(rec.path)
+    assert not (tmp_path / "sessions").exists()
+
+
+def test_first_turn_materializes_with_buffered_lines(tmp_path):
+    meta = new_session_meta(cwd="/w")
+    rec = RolloutRecorder.create(str(tmp_path), meta, state=None)
+    rec.record_items([("turn_context", {"cwd": "/w", "approval_policy": "never",
+                                        "sandbox_policy": {"type": "read-only"}, "model": "m",
+                                        "summary": "auto"})])
+    rec.flush()
+    assert not os.path.exists(rec.path)
+    rec.record_items([("event_msg", {"type": "task_started", "turn_id": "t"})])
+    rec.flush()
+    kinds = [json.loads(l)["type"] for l in lines(Path(rec.path))]
+    assert kinds == ["session_meta", "turn_context", "event_msg"]
+    rec.shutdown()

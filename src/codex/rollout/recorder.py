@@ -4,8 +4,12 @@ The agent core talks to it through three calls::
 
     rec = RolloutRecorder.create(codex_home, meta)      # or .resume(codex_home, path) / fork(...)
     rec.record_items([("response_item", item), ("event_msg", ev), ...])   # never blocks
+    rec.persist()                                         # materialize the file now (optional)
     rec.flush()                                           # returns once all of it is on disk
     rec.shutdown()
+
+A new thread's file is created when its first turn starts (the first ``user_message`` or
+``task_started`` recorded) or on ``persist()``: a thread shut down before that leaves no file.
 
 Items are ``(kind, payload)`` pairs (``kind`` = the rollout line ``type``; payload a protocol struct
 or a plain dict). Kinds and ``event_msg`` types the reference does not persist are dropped here
@@ -108,6 +112,10 @@ def new_session_meta(*, cwd: str, originator: str = "codex_exec", cli_version: s
     return SessionMeta(**{k: v for k, v in kw.items() if v is not UNSET})
 
 
+_PERSIST = object()
+_MATERIALIZE_ON = frozenset({"user_message", "task_started"})
+
+
 class _Flush:
     __slots__ = ("event", "error")
 
@@ -121,7 +129,7 @@ class RolloutRecorder:
 
     def __init__(self, path: str | None, thread_id: str, *, codex_home: str,
                  mode: str = policy.LIMITED, state: Any = None, ephemeral: bool = False,
-                 state_meta: Any = None, fsync: bool = False):
+                 state_meta: Any = None, fsync: bool = False, deferred: bool = False):
         self.path = path
         self.thread_id = thread_id
         self.codex_home = codex_home
@@ -132,6 +140,11 @@ class RolloutRecorder:
         self._state_meta = state_meta  # codex.state.ThreadMetadata being maintained
         self._fsync = fsync
         self._fd: int | None = None
+        # A new thread's file is materialized when its first turn starts (a user_message or
+        # task_started is recorded) or on `persist()`; until then lines wait in memory, and a
+        # thread shut down before that leaves no file, as the reference.
+        self._deferred = deferred
+        self._pending: list[Any] = []
         self._queue: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
         self._error: BaseException | None = None
         self._closed = False
@@ -152,14 +165,11 @@ class RolloutRecorder:
             return cls(None, meta.id, codex_home=codex_home, ephemeral=True)
         t = time.time() if created_at is None else created_at
         subdir, name = rollout_file_name(meta.id, t)
-        directory = os.path.join(codex_home, SESSIONS_SUBDIR, subdir)
-        os.makedirs(directory, exist_ok=True)
-        path = os.path.join(directory, name)
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        path = os.path.join(codex_home, SESSIONS_SUBDIR, subdir, name)
         st = _open_state(codex_home, state, default_provider)
-        rec = cls(path, meta.id, codex_home=codex_home, mode=mode, state=st[0], fsync=fsync)
+        rec = cls(path, meta.id, codex_home=codex_home, mode=mode, state=st[0], fsync=fsync,
+                  deferred=True)
         rec.state_error = st[1]
-        rec._fd = fd
         rec._default_provider = default_provider
         rec.record_items([("session_meta", meta)])
         return rec
@@ -206,6 +216,7 @@ class RolloutRecorder:
             meta = msgspec.structs.replace(meta, forked_from_id=source_id)
         rec = cls.create(codex_home, meta, **kw)
         rec.record_items(items)
+        rec.persist()  # forked threads are file-backed at once
         return rec
 
     # -- the interface the core uses ---------------------------------------------------------
@@ -225,6 +236,15 @@ class RolloutRecorder:
             batch.append((kind, payload, encode_line(ts, kind, payload)))
         if batch:
             self._queue.put(batch)
+
+    def persist(self) -> None:
+        """Materialize the file now (with everything recorded so far); returns at once."""
+        if not self.ephemeral and not self._closed:
+            self._queue.put(_PERSIST)
+
+    @property
+    def materialized(self) -> bool:
+        return not self._deferred
 
     def flush(self, timeout: float | None = None) -> None:
         """Block until everything recorded so far is written (and the state row updated)."""
@@ -283,6 +303,25 @@ class RolloutRecorder:
                 continue
             if self._error is not None:
                 continue
+            if msg is _PERSIST:
+                if not self._deferred:
+                    continue
+                msg = []
+            elif self._deferred and not any(
+                    k == "event_msg" and policy.item_type(p) in _MATERIALIZE_ON for k, p, _ in msg):
+                self._pending.extend(msg)
+                continue
+            if self._deferred:
+                try:
+                    self._materialize()
+                except OSError as exc:
+                    self._error = exc
+                    log.error("failed to create rollout %s: %s", self.path, exc)
+                    continue
+                msg = self._pending + list(msg)
+                self._pending = []
+            if not msg:
+                continue
             data = b"".join(line for _, _, line in msg)
             try:
                 view = memoryview(data)
@@ -298,6 +337,11 @@ class RolloutRecorder:
                 dirty |= self._apply_state(kind, payload)
             if dirty:
                 self._update_state()
+
+    def _materialize(self) -> None:
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)  # type: ignore[arg-type]
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)  # type: ignore[arg-type]
+        self._deferred = False
 
     def _apply_state(self, kind: str, payload: Any) -> bool:
         if self.state is None:
