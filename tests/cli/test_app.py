@@ -93,7 +93,7 @@ def test_sandbox_passes_everything_after_the_command_through(cli, monkeypatch):
         (["exec", "hi"], "codex exec"),
         (["e", "hi"], "codex exec"),
         (["exec", "resume", "--last"], "codex exec resume"),
-        (["login", "status"], "codex login status"),
+        (["cloud", "list"], "codex cloud list"),
         (["app-server"], "codex app-server"),
         (["cloud-tasks"], "codex cloud"),
         (["a", "task"], "codex apply"),
@@ -252,7 +252,7 @@ def test_help_and_errors_do_not_import_click(argv):
 
 
 def test_dispatch_goes_through_click():
-    proc = subprocess.run([sys.executable, "-c", PROBE, json.dumps(["login", "status"])],
+    proc = subprocess.run([sys.executable, "-c", PROBE, json.dumps(["cloud", "list"])],
                           capture_output=True, text=True, timeout=60)
     line = [ln for ln in proc.stderr.splitlines() if ln.startswith("MODULES=")][-1]
     assert "click" in json.loads(line[len("MODULES="):])

@@ -1,0 +1,189 @@
+"""Live differential test of `codex login` / `login status` / `logout`: the same command sequences
+run by the reference Codex 0.136.0 and by ours, each in a fresh RefEnv (throwaway HOME and
+CODEX_HOME, no network but loopback): stdout, stderr, exit codes and the auth.json left behind
+must be identical. The device-code flow runs both against the same fake issuer on loopback
+(`--experimental_issuer`)."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from .reference import RefEnv
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "auth"))
+from fake_issuer import FakeIssuer, id_token_for  # noqa: E402
+
+pytestmark = pytest.mark.reference
+
+TOKENS_AUTH = json.dumps({"tokens": {"id_token": id_token_for(), "access_token": "at", "refresh_token": "rt",
+                                     "account_id": "acct-123"}, "last_refresh": "2025-01-01T00:00:00Z"})
+
+# Each case: (name, [step...]); a step is (argv, stdin or None, env or None) or ("write", text) to set
+# auth.json ("write", None removes it).
+CASES = [
+    ("status-no-auth", [(["login", "status"], None, None)]),
+    ("api-key-cycle", [
+        (["login", "status"], None, None),
+        (["login", "--with-api-key"], "sk-mock-not-a-real-key\n", None),
+        (["login", "status"], None, None),
+        (["logout"], None, None),
+        (["logout"], None, None),
+        (["login", "status"], None, None),
+    ]),
+    ("short-key", [(["login", "--with-api-key"], "sk-short", None), (["login", "status"], None, None)]),
+    ("empty-stdin", [(["login", "--with-api-key"], "  \n", None), (["login", "--with-api-key"], "", None)]),
+    ("env-keys-not-used-by-status", [
+        (["login", "status"], None, {"OPENAI_API_KEY": "sk-env-1234567890abcdef"}),
+        (["login", "status"], None, {"CODEX_API_KEY": "sk-env-1234567890abcdef"}),
+    ]),
+    ("deprecated-api-key-flag", [(["login", "--api-key", "sk-x"], None, None)]),
+    ("forced-login-method", [
+        (["-c", "forced_login_method=chatgpt", "login", "--with-api-key"], "sk-1234567890abcdef", None),
+        (["-c", "forced_login_method=api", "login", "--device-auth"], None, None),
+        (["-c", "forced_login_method=api", "login"], None, None),
+        (["-c", "forced_login_method=api", "login", "--with-access-token"], "tok", None),
+    ]),
+    ("strict-and-profile", [
+        (["--strict-config", "login", "status"], None, None),
+        (["--strict-config", "logout"], None, None),
+        (["--profile", "x", "logout"], None, None),
+    ]),
+    ("chatgpt-auth", [("write", TOKENS_AUTH), (["login", "status"], None, None)]),
+    ("no-mode-no-key", [("write", "{}"), (["login", "status"], None, None),
+                        ("write", '{"OPENAI_API_KEY": null}'), (["login", "status"], None, None),
+                        ("write", '{"OPENAI_API_KEY": ""}'), (["login", "status"], None, None)]),
+    ("apikey-mode-missing-key", [("write", '{"auth_mode":"apikey"}'), (["login", "status"], None, None)]),
+    ("corrupt-then-logout", [("write", "{not json"), (["login", "status"], None, None), (["logout"], None, None),
+                             (["login", "status"], None, None)]),
+    ("corrupt-then-login", [("write", "{not json"), (["login", "--with-api-key"], "sk-abcdefghijklmnop", None),
+                            (["login", "status"], None, None)]),
+    ("ephemeral-store", [
+        (["-c", "cli_auth_credentials_store=ephemeral", "login", "--with-api-key"], "sk-1234567890abcdef", None),
+        (["-c", "cli_auth_credentials_store=ephemeral", "login", "status"], None, None),
+        (["-c", "cli_auth_credentials_store=ephemeral", "logout"], None, None),
+    ]),
+    ("keyring-unavailable", [
+        (["-c", "cli_auth_credentials_store=keyring", "login", "status"], None, None),
+        (["-c", "cli_auth_credentials_store=keyring", "login", "--with-api-key"], "sk-1234567890abcdef", None),
+        (["-c", "cli_auth_credentials_store=keyring", "logout"], None, None),
+    ]),
+    ("auto-store-falls-back-to-file", [
+        (["-c", "cli_auth_credentials_store=auto", "login", "status"], None, None),
+        (["-c", "cli_auth_credentials_store=auto", "login", "--with-api-key"], "sk-1234567890abcdef", None),
+        (["-c", "cli_auth_credentials_store=auto", "login", "status"], None, None),
+        (["-c", "cli_auth_credentials_store=auto", "logout"], None, None),
+    ]),
+    ("bad-config", [("config", "forced_login_method = \"bogus\"\n"), (["login", "status"], None, None),
+                    (["logout"], None, None)]),
+]
+
+CORRUPT = ["", "  ", "[]", '"x"', "{", '{"a":1', '{"a":1,}', '{"a" 1}', '{"a":"\\q"}', '{"a":tru}', '{"a":01}',
+           '{"a":1.}', '{"a":[1 2]}', '{"x":1,', '{"a":1}}', "\n\n {\"a\" 1}", '{"OPENAI_API_KEY": 5}',
+           '{"OPENAI_API_KEY": {}}', '{"OPENAI_API_KEY": [1]}', '{"OPENAI_API_KEY": 1.5}', '{"OPENAI_API_KEY": 1e5}',
+           '{"OPENAI_API_KEY": -3}', '{"OPENAI_API_KEY": true}', '{"auth_mode":"bogus"}', '{"auth_mode": 5}',
+           '{"auth_mode": null}', '{"auth_mode":"chatgptAuthTokens"}', '{"auth_mode":"agentIdentity"}',
+           '{"last_refresh":"bogus"}', '{"last_refresh": 5}', '{"last_refresh": "2025-01-01"}',
+           '{"last_refresh": "2025-01-01T00:00:00+02:00"}', '{"tokens": 5}', '{"tokens": null}', '{"tokens":{}}',
+           '{"tokens": {"id_token": 5}}', '{"tokens":{"id_token":"x","access_token":"a","refresh_token":"r"}}',
+           '{"OPENAI_API_KEY":"a","OPENAI_API_KEY":"b"}', '{"OPENAI_API_KEY":"a" , "OPENAI_API_KEY" : "b"}',
+           '{"agent_identity": 5}', '{"a":"\x01"}', '{"a":"\\u12"}', '{"a":"x']
+JWTS = ["a.b.c", "a.b*.c", "a.YQ.c", "a.YQ==.c", "a.YR.c", "a.e30.c", "a.e30.c.d", ".e30.c", "a..c",
+        "a.eyJlbWFpbCI6NX0.c", "a.eyJodHRwczovL2FwaS5vcGVuYWkuY29tL2F1dGgiOjV9.c", "a.W10.c", "a.e30=.c"]
+for i, text in enumerate(CORRUPT):
+    CASES.append((f"corrupt-{i}", [("write", text), (["login", "status"], None, None)]))
+for i, jwt in enumerate(JWTS):
+    text = json.dumps({"tokens": {"id_token": jwt, "access_token": "a", "refresh_token": "r"}})
+    CASES.append((f"jwt-{i}", [("write", text), (["login", "status"], None, None)]))
+
+
+def _auth_json(env: RefEnv):
+    p = env.codex_home / "auth.json"
+    if not p.exists():
+        return None
+    return (oct(p.stat().st_mode & 0o777), p.read_text())
+
+
+def _play(env: RefEnv, steps, which: str):
+    out = []
+    for step in steps:
+        if step[0] == "write":
+            p = env.codex_home / "auth.json"
+            if step[1] is None:
+                p.unlink(missing_ok=True)
+            else:
+                # 0600 like a file Codex wrote: the reference keeps the mode of an existing file
+                # when it rewrites it, ours always leaves 0600 (atomic replace; a deviation).
+                p.write_text(step[1])
+                p.chmod(0o600)
+            continue
+        if step[0] == "config":
+            with open(env.config_path, "a") as f:
+                f.write(step[1])
+            continue
+        argv, stdin, extra = step
+        r = env.run(argv, which=which, stdin=stdin, env=extra)
+        out.append((argv, r.exit_code, r.stdout, r.stderr, _auth_json(env)))
+    return out
+
+
+@pytest.mark.parametrize("name, steps", CASES, ids=[c[0] for c in CASES])
+def test_auth_sequence_matches_reference(name, steps):
+    results = {}
+    for which in ("reference", "ours"):
+        with RefEnv(tag="auth") as env:
+            results[which] = _play(env, steps, which)
+    assert results["ours"] == results["reference"]
+
+
+def _normalize_device(text: str, issuer: str) -> str:
+    from urllib.parse import quote
+
+    return text.replace(issuer, "<ISSUER>").replace(quote(issuer, safe=""), "<ISSUER>")
+
+
+@pytest.mark.parametrize("mode", ["ok", "pending-twice", "disabled"])
+def test_device_code_login_matches_reference(mode):
+    results = {}
+    for which in ("reference", "ours"):
+        with FakeIssuer() as issuer, RefEnv(tag="auth-dev") as env:
+            issuer.pending_polls = 2 if mode == "pending-twice" else 0
+            issuer.device_enabled = mode != "disabled"
+            r = env.run(["login", "--device-auth", "--experimental_issuer", issuer.base_url], which=which)
+            auth = None
+            p = env.codex_home / "auth.json"
+            if p.exists():
+                data = json.loads(p.read_text())
+                # ours keeps microseconds, the reference nanoseconds
+                assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", data["last_refresh"])
+                data["last_refresh"] = "<TS>"
+                auth = (oct(p.stat().st_mode & 0o777), list(data), data)
+            reqs = [(m, path, {k.lower(): v for k, v in h.items() if k.lower() == "content-type"}, body)
+                    for m, path, h, body in issuer.requests]
+            reqs = [(m, p_, h, _normalize_device(b, issuer.base_url)) for m, p_, h, b in reqs]
+            results[which] = (r.exit_code, _normalize_device(r.stdout, issuer.base_url),
+                              _normalize_device(r.stderr, issuer.base_url), auth, reqs)
+    assert results["ours"] == results["reference"]
+
+
+def test_status_after_device_login_and_logout_revokes():
+    """ChatGPT auth: `login status` says so; `logout` revokes the refresh token at the issuer
+    (CODEX_REFRESH_TOKEN_URL_OVERRIDE derives the revoke URL) and removes auth.json."""
+    results = {}
+    for which in ("reference", "ours"):
+        with FakeIssuer() as issuer, RefEnv(tag="auth-dev") as env:
+            issuer.pending_polls = 0
+            extra = {"CODEX_REFRESH_TOKEN_URL_OVERRIDE": issuer.base_url + "/oauth/token"}
+            steps = []
+            for argv in (["login", "--device-auth", "--experimental_issuer", issuer.base_url], ["login", "status"],
+                         ["logout"], ["login", "status"]):
+                r = env.run(argv, which=which, env=extra)
+                steps.append((r.exit_code, r.stderr.replace(issuer.base_url, "<ISSUER>")))
+            revokes = [json.loads(b) for m, p, h, b in issuer.requests if p == "/oauth/revoke"]
+            results[which] = (steps, revokes, (env.codex_home / "auth.json").exists())
+    assert results["ours"] == results["reference"]
+    assert results["ours"][1] and results["ours"][1][0]["token_type_hint"] == "refresh_token"
