@@ -5,7 +5,14 @@ import importlib
 import subprocess
 import sys
 
-COMPILED = ["codex.model._sse_c", "codex.apply_patch._seek_c"]
+COMPILED = [
+    "codex.model._sse_c",
+    "codex.apply_patch._seek_c",
+    "codex.file_search._match_c",
+    "codex.process._spawn_c",
+]
+if sys.platform.startswith("linux"):
+    COMPILED.append("codex.sandbox._sandbox_c")  # C or nothing: sandboxing fails closed without it
 
 
 def main() -> int:
