@@ -1,5 +1,5 @@
 """The command tree's behaviour around parsing: aliases, the interactive PROMPT, hidden commands,
-dispatch to handlers and the click integration."""
+dispatch to handlers."""
 
 from __future__ import annotations
 
@@ -164,68 +164,6 @@ def test_bad_config_override_stops_before_the_handler(cli, monkeypatch):
 
 
 # --------------------------------------------------------------------------------------------
-# click
-# --------------------------------------------------------------------------------------------
-
-
-def test_click_tree_is_built_from_the_spec():
-    import click
-
-    root = app.build_click_command()
-    assert isinstance(root, click.Group)
-    ctx = root.make_context("codex", ["exec", "resume", "--last"])
-    names = root.list_commands(ctx)
-    assert names[:3] == ["exec", "review", "login"]
-    assert "execpolicy" not in names  # hidden
-    exec_cmd = root.get_command(ctx, "e")
-    assert isinstance(exec_cmd, click.Group) and exec_cmd.name == "exec"
-    assert exec_cmd.help == "Run Codex non-interactively"
-    assert isinstance(exec_cmd.get_command(ctx, "resume"), click.Command)
-
-
-def test_click_contexts_carry_the_values(monkeypatch):
-    import click
-
-    seen = {}
-
-    def handler(inv):
-        ctx = click.get_current_context()
-        seen["params"] = dict(ctx.params)
-        seen["chain"] = [c.info_name for c in _chain(ctx)]
-        seen["parent_params"] = dict(ctx.parent.params)
-        return 0
-
-    module = types.ModuleType("codex_test_click")
-    module.handler = handler
-    monkeypatch.setitem(sys.modules, "codex_test_click", module)
-    monkeypatch.setitem(app.HANDLERS, ("exec", "resume"), "codex_test_click:handler")
-    root = app.build_click_command()
-    ctx = root.make_context("codex", ["exec", "--json", "resume", "--last", "abc"])
-    with ctx:
-        assert root.invoke(ctx) == 0
-    assert seen["chain"] == ["codex", "exec", "resume"]
-    assert seen["params"]["last"] is True and seen["params"]["session_id"] == "abc"
-    assert seen["params"]["json"] is True  # exec's global, given before `resume`
-    assert seen["parent_params"]["json"] is True
-
-
-def _chain(ctx):
-    out = []
-    while ctx is not None:
-        out.insert(0, ctx)
-        ctx = ctx.parent
-    return out
-
-
-def test_click_path_reports_clap_errors():
-    root = app.build_click_command()
-    with pytest.raises(clap.ClapError) as info:
-        root.make_context("codex", ["mcp", "nosuch"])
-    assert info.value.exit_code == 2
-    assert info.value.render().startswith("error: unrecognized subcommand 'nosuch'")
-
-
-# --------------------------------------------------------------------------------------------
 # start-up
 # --------------------------------------------------------------------------------------------
 
@@ -242,21 +180,14 @@ sys.exit(code)
 
 @pytest.mark.parametrize(
     "argv",
-    [["--help"], ["exec", "--help"], ["help", "mcp", "add"], ["--bogus"], ["mcp"], ["completion", "tcsh"]],
+    [["--help"], ["exec", "--help"], ["help", "mcp", "add"], ["--bogus"], ["mcp"], ["completion", "tcsh"],
+     ["cloud", "list"]],
 )
-def test_help_and_errors_do_not_import_click(argv):
+def test_help_errors_and_dispatch_import_nothing_heavy(argv):
     proc = subprocess.run([sys.executable, "-c", PROBE, json.dumps(argv)], capture_output=True,
                           text=True, timeout=60)
     line = [ln for ln in proc.stderr.splitlines() if ln.startswith("MODULES=")][-1]
     assert json.loads(line[len("MODULES="):]) == []
-
-
-def test_dispatch_goes_through_click():
-    proc = subprocess.run([sys.executable, "-c", PROBE, json.dumps(["cloud", "list"])],
-                          capture_output=True, text=True, timeout=60)
-    line = [ln for ln in proc.stderr.splitlines() if ln.startswith("MODULES=")][-1]
-    assert "click" in json.loads(line[len("MODULES="):])
-    assert proc.returncode == 2
 
 
 def test_spec_builds_fresh_trees():

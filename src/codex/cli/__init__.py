@@ -1,7 +1,7 @@
 """Entry point of the `codex` program.
 
-Start-up is a feature: this module imports nothing heavy. `--version` is answered before click
-is imported; the arg0 multitool names are dispatched before the main CLI is built; everything
+Start-up is a feature: this module imports nothing heavy. `--version` is answered before the
+command tree is built; the arg0 multitool names are dispatched before the main CLI is built; everything
 else loads inside the command that needs it.
 """
 

@@ -1,21 +1,19 @@
-"""The `codex` command line: click commands built from the declarative spec, parsed and rendered
-the way the reference's clap does it.
+"""The `codex` command line: the declarative spec, parsed and rendered the way the reference's
+clap does it, dispatched to lazily imported handlers.
 
 `run(argv)`:
 
 1. parses `argv` with `codex.cli.clap` against `codex.cli.spec.root()`. Help, version and usage
-   errors are rendered right there, byte for byte as the reference prints them; this path never
-   imports click, so `codex <anything> --help` stays cheap;
-2. validates the enum-typed `-c key=value` overrides (`codex.config.overrides`) with the wording of
-   the command that would load the config;
-3. builds the click commands for the invoked branch only (`build_click_command`) and invokes them:
-   every click command's `parse_args` takes its values from the clap parse (a click command used
-   on its own, `build_click_command().make_context(...)`, parses through the same engine), groups
-   dispatch to the matched subcommand, and the leaf's callback hands an `Invocation` to the
-   handler registered for its command path in `HANDLERS`.
+   errors are rendered right there, byte for byte as the reference prints them;
+2. fails on an unknown `--enable/--disable` feature, then validates the enum-typed `-c key=value`
+   overrides (`codex.config.overrides`) with the wording of the command that would load the config;
+3. hands an `Invocation` to the handler registered for the command path in `HANDLERS`; a path
+   without a handler answers `codex: ... is not available in this build yet` (exit code 2).
 
-No command is implemented yet: a path without a handler answers `codex: ... is not available in
-this build yet` (exit code 2).
+Why not click: byte-identical clap output needs clap's parser (options with several values,
+comma-split values, everything after the first positional passed through, required groups, the
+context its suggestions need), which click's parser cannot express; with the clap port doing the
+parsing, a click layer only dispatched, and importing click cost about 27 ms on every command.
 """
 
 from __future__ import annotations
@@ -24,7 +22,7 @@ import sys
 
 from codex.cli import clap, spec
 
-__all__ = ["HANDLERS", "Invocation", "build_click_command", "dispatch", "run", "run_linux_sandbox"]
+__all__ = ["HANDLERS", "Invocation", "dispatch", "run", "run_linux_sandbox"]
 
 # Command path (canonical subcommand names; `()` is `codex` itself, i.e. the interactive TUI) ->
 # "package.module:function". The function receives an `Invocation` and returns the exit code.
@@ -219,148 +217,25 @@ def check_config_overrides(invocation: Invocation) -> int | None:
     return None
 
 
-# --------------------------------------------------------------------------------------------
-# click
-# --------------------------------------------------------------------------------------------
-
-_CLICK_TYPES = None
-
-
-def _click_types():
-    """The click classes, created on first use so that help and errors never import click."""
-    global _CLICK_TYPES
-    if _CLICK_TYPES is not None:
-        return _CLICK_TYPES
-    import click
-
-    class ClapContext(click.Context):
-        """A click context that also holds this command level's clap `Matches`."""
-
-        clap_matches: clap.Matches | None = None
-
-    class ClapCommand(click.Command):
-        """A click command whose arguments are parsed by the clap engine from the spec node.
-
-        The root command parses the whole command line (or takes `preparsed`); a subcommand's
-        context reads its level from the parent's matches. The parsed values become `ctx.params`
-        and the callback dispatches to the handler of the command path.
-        """
-
-        context_class = ClapContext
-
-        def __init__(self, node: clap.Command, path: tuple[str, ...], preparsed=None):
-            super().__init__(
-                node.bin_name if not path else node.name,
-                callback=self._callback,
-                help=node.about,
-                hidden=node.hide,
-                add_help_option=False,
-            )
-            self.node = node
-            self.path = path
-            self.preparsed = preparsed
-
-        def parse_args(self, ctx, args):
-            parent = ctx.parent
-            if isinstance(parent, ClapContext) and parent.clap_matches is not None:
-                sub = parent.clap_matches.subcommand
-                if sub is None or sub[1].command is not self.node:
-                    raise click.UsageError(f"{self.name} was not selected by the command line", ctx)
-                matches = sub[1]
-            elif self.preparsed is not None:
-                matches = self.preparsed
-            else:
-                matches = clap.parse(self.node, list(args))
-            ctx.clap_matches = matches
-            ctx.meta.setdefault("codex.argv", list(args))
-            ctx.params = matches.values()
-            return []
-
-        def _callback(self, **params):
-            ctx = click.get_current_context()
-            root = ctx.find_root()
-            invocation = _invocation(root.clap_matches, root.meta.get("codex.argv", []))
-            if self.path == LINUX_SANDBOX_PATH:
-                invocation.path = LINUX_SANDBOX_PATH
-            code = check_config_overrides(invocation)
-            if code is not None:
-                return code
-            return dispatch(invocation)
-
-    class ClapGroup(ClapCommand, click.Group):
-        """A click group over a spec node with subcommands; children are built on demand."""
-
-        def __init__(self, node: clap.Command, path: tuple[str, ...], preparsed=None):
-            # ClapCommand.__init__ reaches click.Group.__init__ through the MRO.
-            ClapCommand.__init__(self, node, path, preparsed)
-            # clap decides whether a subcommand is required; the group's own callback runs
-            # when none was given (e.g. `codex` alone starts the TUI).
-            self.invoke_without_command = True
-
-        def get_command(self, ctx, cmd_name):
-            if cmd_name in self.commands:
-                return self.commands[cmd_name]
-            sc = self.node.find_subcommand(cmd_name)
-            if sc is None or sc.is_help_subcommand:
-                return None
-            cmd = _make_click_command(sc.build(), self.path + (sc.name,))
-            self.commands[sc.name] = cmd
-            return cmd
-
-        def list_commands(self, ctx):
-            self.node.build()
-            return [sc.name for sc in self.node.subcommands if not sc.hide and not sc.is_help_subcommand]
-
-        def invoke(self, ctx):
-            matches = ctx.clap_matches
-            if matches is None or matches.subcommand is None:
-                return click.Command.invoke(self, ctx)
-            name = matches.subcommand[0]
-            cmd = self.get_command(ctx, name)
-            ctx.invoked_subcommand = name
-            with ctx:
-                sub_ctx = cmd.make_context(name, [], parent=ctx)
-                with sub_ctx:
-                    return sub_ctx.command.invoke(sub_ctx)
-
-    _CLICK_TYPES = (ClapContext, ClapCommand, ClapGroup)
-    return _CLICK_TYPES
-
-
-def _make_click_command(node: clap.Command, path: tuple[str, ...], preparsed=None):
-    _, command_cls, group_cls = _click_types()
-    node.build()
-    if node.subcommands:
-        return group_cls(node, path, preparsed)
-    return command_cls(node, path, preparsed)
-
-
-def build_click_command(node: clap.Command | None = None, preparsed: clap.Matches | None = None):
-    """The click command for the `codex` tree (or another spec root, e.g. the Linux sandbox
-    helper). Subcommands are built when first looked up."""
-    if node is None:
-        node = spec.root()
-    path = LINUX_SANDBOX_PATH if node.name == "codex-linux-sandbox" else ()
-    return _make_click_command(node, path, preparsed)
-
-
-def _invoke(root: clap.Command, argv: list[str], prog_name: str) -> int:
+def _invoke(root: clap.Command, argv: list[str]) -> int:
     try:
         matches = clap.parse(root, argv)
     except clap.ClapError as err:
         return _report_clap_error(err)
-    command = build_click_command(root, preparsed=matches)
-    ctx = command.make_context(prog_name, list(argv))
-    with ctx:
-        code = command.invoke(ctx)
-    return 0 if code is None else int(code)
+    invocation = _invocation(matches, argv)
+    if root.name == "codex-linux-sandbox":
+        invocation.path = LINUX_SANDBOX_PATH
+    code = check_config_overrides(invocation)
+    if code is not None:
+        return code
+    return dispatch(invocation)
 
 
 def run(argv: list[str]) -> int:
     """Run `codex` with `argv` (without the program name); returns the exit code."""
-    return _invoke(spec.root(), list(argv), "codex")
+    return _invoke(spec.root(), list(argv))
 
 
 def run_linux_sandbox(argv: list[str]) -> int:
     """Run the `codex-linux-sandbox` helper's command line; returns the exit code."""
-    return _invoke(spec.linux_sandbox(), list(argv), "codex-linux-sandbox")
+    return _invoke(spec.linux_sandbox(), list(argv))

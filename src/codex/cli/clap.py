@@ -7,7 +7,7 @@ that help pages and usage errors come out byte for byte as the reference prints 
 not a terminal (width 100, no colour).
 
 Nothing here imports anything beyond the standard library's builtins: help and errors are rendered
-without loading click or any other dependency (see `codex.cli.app` for the click integration).
+without loading any dependency (see `codex.cli.app` for why click is not used).
 """
 
 from __future__ import annotations

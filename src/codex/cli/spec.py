@@ -1,8 +1,8 @@
 """The `codex` 0.136.0 command tree, declared the way the upstream clap derives declare it.
 
 This is the single source of truth for both parsing and help: `codex.cli.clap` renders every help
-page, usage string and usage error from these declarations, and `codex.cli.app` builds the click
-commands from them.
+page, usage string and usage error from these declarations, and parses command lines with them;
+`codex.cli.app` dispatches the result.
 
 Conventions (mirroring clap_derive):
 
