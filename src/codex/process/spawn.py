@@ -116,7 +116,8 @@ class ProcessHandle:
         self.loop = loop
         self.on_output = on_output
         self.returncode: int | None = None  # raw wait status decoded by exit_code
-        self.exit_code: int | None = None
+        self.exit_code: int | None = None     # 128 + signal when killed by a signal
+        self.signal: int | None = None        # the terminating signal, if any
         self.exited = asyncio.Event()
         self.output_closed = asyncio.Event()
         self._stdin_fd = stdin_fd
@@ -207,6 +208,7 @@ class ProcessHandle:
             return
         self.returncode = status
         self.exit_code = exit_code_from_status(status)
+        self.signal = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
         if self._pidfd >= 0:
             self.loop.remove_reader(self._pidfd)
             os.close(self._pidfd)
@@ -353,6 +355,7 @@ class ExecResult:
     aggregated_output: bytes
     duration: float
     timed_out: bool
+    signal: int | None = None  # the terminating signal (not set for a timeout kill)
 
     @property
     def text(self) -> str:
@@ -427,4 +430,5 @@ async def run(
         aggregated_output=aggregate_output(stdout, stderr, max_bytes),
         duration=time.monotonic() - start,
         timed_out=timed_out,
+        signal=None if timed_out else proc.signal,
     )

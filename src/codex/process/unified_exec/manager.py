@@ -26,6 +26,7 @@ import json
 import os
 import pwd
 import random
+import shlex
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
@@ -33,6 +34,7 @@ from typing import Any, Callable, Mapping
 from codex.process import spawn as _spawn
 from codex.process.env import ShellEnvironmentPolicy, create_env
 from codex.process.truncate import approx_token_count, formatted_truncate_text
+from codex.process.unified_exec.args import ArgsError, _rust_debug_str, parse_struct
 from codex.process.unified_exec.head_tail_buffer import UNIFIED_EXEC_OUTPUT_MAX_BYTES, HeadTailBuffer
 
 __all__ = [
@@ -57,6 +59,8 @@ MAX_UNIFIED_EXEC_PROCESSES = 64
 WARNING_UNIFIED_EXEC_PROCESSES = 60
 PRUNE_PROTECTED_RECENT = 8
 POST_EXIT_CLOSE_WAIT_CAP = 0.050
+EARLY_EXIT_GRACE = 0.150
+EARLY_EXIT_OUTPUT_WAIT = 0.020
 WRITE_SETTLE_DELAY = 0.100
 
 UNIFIED_EXEC_ENV: tuple[tuple[str, str], ...] = (
@@ -130,7 +134,15 @@ class CreateProcess(UnifiedExecError):
         self.message = message
 
     def debug(self) -> str:
-        return f"CreateProcess {{ message: {json.dumps(self.message)} }}"
+        return f"CreateProcess {{ message: {_rust_debug_str(self.message)} }}"
+
+    @classmethod
+    def rejected(cls, os_error: OSError) -> "CreateProcess":
+        """A spawn failure as 0.136 reports it: the orchestrator's ToolError::Rejected around the
+        inner CreateProcess error's text, e.g. `Rejected("Failed to create unified exec process:
+        No such file or directory (os error 2)")`."""
+        inner = f"Failed to create unified exec process: {os_error.strerror or os_error} (os error {os_error.errno})"
+        return cls(f"Rejected({_rust_debug_str(inner)})")
 
 
 class UnknownProcessId(UnifiedExecError):
@@ -255,8 +267,21 @@ class UnifiedExecProcess:
     def has_exited(self) -> bool:
         return self.handle.has_exited
 
+    async def wait_exit(self, timeout: float) -> bool:
+        """Wait up to `timeout` s for the child to exit; True if it has."""
+        if self.has_exited:
+            return True
+        try:
+            await asyncio.wait_for(self.handle.exited.wait(), timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
     @property
     def exit_code(self) -> int | None:
+        """The exit status; -1 for a process killed by a signal (what 0.136 reports)."""
+        if self.handle.signal is not None:
+            return -1
         return self.handle.exit_code
 
     @property
@@ -423,7 +448,7 @@ class UnifiedExecProcessManager:
                 command, cwd, self.child_env(), tty=tty, wrap_argv=self.wrap_argv
             )
         except OSError as exc:
-            raise CreateProcess(f"{exc.strerror or exc} (os error {exc.errno})") from exc
+            raise CreateProcess.rejected(exc) from exc
         return UnifiedExecProcess(handle, tty)
 
     def _store_process(self, process: UnifiedExecProcess, command: list[str], process_id: int,
@@ -477,6 +502,11 @@ class UnifiedExecProcessManager:
         except BaseException:
             self.release_process_id(process_id)
             raise
+        # UnifiedExecProcess::from_spawned: give the child EARLY_EXIT_GRACE to exit (a quick
+        # command, or a sandbox denial), then up to 20 ms for its output. The wall time starts
+        # only after that, so a short command reports ~0 s, as 0.136 does.
+        if await process.wait_exit(EARLY_EXIT_GRACE):
+            await process.wait_change(EARLY_EXIT_OUTPUT_WAIT)
         start = time.monotonic()
         started_alive = not process.has_exited
         if started_alive:
@@ -579,7 +609,7 @@ class UnifiedExecProcessManager:
         Raises FunctionCallError (its message is what the model gets) on bad arguments or a
         failed call, as upstream's RespondToModel."""
         if tool_name == "exec_command":
-            args = _parse_args(arguments, "exec_command", _EXEC_FIELDS)
+            args = _parse_args(arguments, _EXEC_FIELDS)
             command = self.command_for(args["cmd"], args.get("shell"), args.get("login"))
             try:
                 out = await self.exec_command(
@@ -591,9 +621,9 @@ class UnifiedExecProcessManager:
                     call_id=call_id,
                 )
             except UnifiedExecError as exc:
-                raise FunctionCallError(f"exec_command failed: {exc.debug()}") from exc
+                raise FunctionCallError(f"exec_command failed for `{shlex.join(command)}`: {exc.debug()}") from exc
         elif tool_name == "write_stdin":
-            args = _parse_args(arguments, "write_stdin", _WRITE_FIELDS)
+            args = _parse_args(arguments, _WRITE_FIELDS)
             try:
                 out = await self.write_stdin(
                     args["session_id"],
@@ -602,62 +632,40 @@ class UnifiedExecProcessManager:
                     max_output_tokens=args.get("max_output_tokens"),
                 )
             except UnifiedExecError as exc:
-                raise FunctionCallError(f"write_stdin failed: {exc.debug()}") from exc
+                raise FunctionCallError(f"write_stdin failed: {exc}") from exc
         else:
             raise FunctionCallError(f"unsupported unified exec function {tool_name}")
         return out.response_text()
 
 
-# (field, kind, required): kinds as serde would accept them.
+# (field, kind, required, nullable), in the Rust structs' declaration order.
 _EXEC_FIELDS = (
-    ("cmd", "str", True),
-    ("workdir", "opt_str", False),
-    ("shell", "opt_str", False),
-    ("login", "opt_bool", False),
-    ("tty", "bool", False),
-    ("yield_time_ms", "u64", False),
-    ("max_output_tokens", "opt_usize", False),
-    ("sandbox_permissions", "any", False),
-    ("justification", "opt_str", False),
-    ("prefix_rule", "any", False),
+    ("cmd", "string", True, False),
+    ("workdir", "string", False, True),
+    ("shell", "string", False, True),
+    ("login", "bool", False, True),
+    ("tty", "bool", False, False),
+    ("yield_time_ms", "u64", False, False),
+    ("max_output_tokens", "usize", False, True),
+    ("sandbox_permissions", "any", False, True),
+    ("justification", "string", False, True),
+    ("prefix_rule", "any", False, True),
 )
 _WRITE_FIELDS = (
-    ("session_id", "i32", True),
-    ("chars", "str", False),
-    ("yield_time_ms", "u64", False),
-    ("max_output_tokens", "opt_usize", False),
+    ("session_id", "i32", True, False),
+    ("chars", "string", False, False),
+    ("yield_time_ms", "u64", False, False),
+    ("max_output_tokens", "usize", False, True),
 )
 
 
-def _parse_args(arguments: str | Mapping[str, Any], tool: str, fields) -> dict[str, Any]:
-    prefix = f"failed to parse {tool} arguments: "
-    if isinstance(arguments, str):
-        try:
-            data = json.loads(arguments)
-        except json.JSONDecodeError as exc:
-            raise FunctionCallError(f'{prefix}Error("{exc.msg}", line: {exc.lineno}, column: {exc.colno})') from None
-    else:
-        data = dict(arguments)
-    if not isinstance(data, dict):
-        raise FunctionCallError(f'{prefix}Error("invalid type: expected struct", line: 0, column: 0)')
-    out: dict[str, Any] = {}
-    for name, kind, required in fields:
-        if name not in data or (data[name] is None and kind.startswith("opt")):
-            if required:
-                raise FunctionCallError(f'{prefix}Error("missing field `{name}`", line: 0, column: 0)')
-            continue
-        v = data[name]
-        ok = {
-            "str": isinstance(v, str),
-            "opt_str": isinstance(v, str),
-            "bool": isinstance(v, bool),
-            "opt_bool": isinstance(v, bool),
-            "u64": isinstance(v, int) and not isinstance(v, bool) and v >= 0,
-            "opt_usize": isinstance(v, int) and not isinstance(v, bool) and v >= 0,
-            "i32": isinstance(v, int) and not isinstance(v, bool) and -(2**31) <= v < 2**31,
-            "any": True,
-        }[kind]
-        if not ok:
-            raise FunctionCallError(f'{prefix}Error("invalid type for field `{name}`", line: 0, column: 0)')
-        out[name] = v
-    return out
+_STRUCTS = {id(_EXEC_FIELDS): ("ExecCommandArgs", 11), id(_WRITE_FIELDS): ("WriteStdinArgs", 4)}
+
+
+def _parse_args(arguments: str | Mapping[str, Any], fields) -> dict[str, Any]:
+    text = arguments if isinstance(arguments, (str, bytes)) else json.dumps(dict(arguments))
+    name, n_fields = _STRUCTS[id(fields)]
+    try:
+        return parse_struct(text, fields, name, n_fields)
+    except ArgsError as exc:
+        raise FunctionCallError(f"failed to parse function arguments: {exc}") from None
