@@ -114,18 +114,8 @@ _WS = b" \t\n\r"
 
 
 def _fmt_float(value: float) -> str:
-    if value != value or value in (float("inf"), float("-inf")):
-        return repr(value)
-    if value == int(value) and abs(value) < 1e17:
-        return f"{int(value)}.0"
-    text = repr(value)
-    if "e" in text:  # Rust prints floats without an exponent
-        from decimal import Decimal
-
-        text = format(Decimal(text), "f")
-        if "." not in text:
-            text += ".0"
-    return text
+    """serde's `floating point` text: `1.5`, `100000.0`, `1e+20` (Python's repr agrees)."""
+    return repr(value)
 
 
 class _Reader:

@@ -189,12 +189,15 @@ def parse_rfc3339(text: str) -> _dt.datetime:
 
     def digits(n):
         nonlocal pos
-        need(n)
-        chunk = s[pos:pos + n]
-        if not chunk.isascii() or not chunk.isdigit():
-            raise _ChronoError("input contains invalid characters")
-        pos += n
-        return int(chunk)
+        value = 0
+        for _ in range(n):
+            need(1)
+            ch = s[pos]
+            if not ("0" <= ch <= "9"):
+                raise _ChronoError("input contains invalid characters")
+            value = value * 10 + int(ch)
+            pos += 1
+        return value
 
     def lit(chars):
         nonlocal pos
