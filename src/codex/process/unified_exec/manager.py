@@ -505,7 +505,7 @@ class UnifiedExecProcessManager:
         # UnifiedExecProcess::from_spawned: give the child EARLY_EXIT_GRACE to exit (a quick
         # command, or a sandbox denial), then up to 20 ms for its output. The wall time starts
         # only after that, so a short command reports ~0 s, as 0.136 does.
-        if await process.wait_exit(EARLY_EXIT_GRACE):
+        if await process.wait_exit(EARLY_EXIT_GRACE) and not process.output_closed:
             await process.wait_change(EARLY_EXIT_OUTPUT_WAIT)
         start = time.monotonic()
         started_alive = not process.has_exited
