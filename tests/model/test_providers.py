@@ -120,3 +120,67 @@ def test_httpx_not_imported_by_help():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={"PYTHONPATH": "src", "PATH": "/usr/bin:/bin"}, cwd=__file__.rsplit("/tests/", 1)[0])
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_from_config_and_401_recovery():
+    from parity.mock_responses import MockResponses, http_error, sse, text_stream
+    from codex.model.client import Completed, ResponsesClient
+    from codex.model import errors as E
+
+    class FakeAuth:
+        auth_mode = "chatgpt"
+
+        def __init__(self):
+            self.token, self.calls = "old", 0
+
+        async def headers(self):
+            return {"Authorization": f"Bearer {self.token}", "chatgpt-account-id": "acc"}
+
+        async def on_unauthorized(self, recovery=None):
+            self.calls += 1
+            if self.calls > 1:
+                return False
+            self.token = "new"
+            return True
+
+    async def go(replies):
+        with MockResponses(replies, exhausted="error") as mock:
+            auth = FakeAuth()
+            raw = {"model_provider": "m", "model_providers": {"m": {"name": "m", "base_url": mock.base_url,
+                                                                    "stream_max_retries": 0}}}
+            c = ResponsesClient.from_config(raw, auth, environ={})
+            evs, err = [], None
+            try:
+                async for ev in c.stream_turn({}, [("accept", "text/event-stream")]):
+                    evs.append(ev)
+            except E.ModelError as exc:
+                err = exc
+            finally:
+                await c.aclose()
+            return evs, err, mock.responses_requests(), auth
+
+    evs, err, reqs, auth = asyncio.run(go([http_error(401, "expired"), sse(text_stream("ok"))]))
+    assert err is None and isinstance(evs[-1], Completed)
+    assert [r.header("authorization") for r in reqs] == ["Bearer old", "Bearer new"]
+    assert reqs[1].header("chatgpt-account-id") == "acc"
+    evs, err, reqs, auth = asyncio.run(go([http_error(401, "expired"), http_error(401, "still")]))
+    assert isinstance(err, E.UnexpectedStatusError) and str(err).startswith("unexpected status 401 Unauthorized: still")
+    assert len(reqs) == 2
+
+    with pytest.raises(M.EnvVarError):
+        ResponsesClient.from_config({"model_provider": "m", "model_providers": {"m": {"name": "m", "env_key": "NOPE"}}},
+                                    environ={})
+    c = ResponsesClient.from_config({}, environ={})
+    assert c.url == "https://api.openai.com/v1/responses"
+    c = ResponsesClient.from_config({}, FakeAuth(), environ={})
+    assert c.url == "https://chatgpt.com/backend-api/codex/responses"
+
+
+def test_real_auth_manager_satisfies_the_protocol(tmp_path):
+    try:
+        from codex.auth.manager import AuthManager
+    except ImportError:
+        pytest.skip("codex.auth not available")
+    m = AuthManager(str(tmp_path))
+    assert isinstance(m, M.AuthProvider)
+    assert asyncio.run(m.headers()) == {}

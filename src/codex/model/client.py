@@ -21,7 +21,8 @@ Two retry levels, as the reference:
    caller drops whatever the broken attempt streamed. Exhaustion raises the last error.
 
 A stream attempt yields, in order: `RateLimits` (from the x-codex-* headers, always, as the
-reference's token_count carries them), `ModelsEtag` when the server sent one, then the decoded
+reference's token_count carries them), `TurnState` / `ModelsEtag` when the server sent
+`x-codex-turn-state` / `x-models-etag`, then the decoded
 SSE events (`codex.protocol.models` structs: ResponseCreated, OutputItemAdded/Done,
 OutputTextDelta, ReasoningSummaryTextDelta, ReasoningSummaryPartAdded, ReasoningTextDelta,
 FunctionCallArgumentsDelta, CustomToolCallInputDelta), and finally `Completed` (response id +
@@ -52,7 +53,7 @@ from codex.model.sse import SSEDecodeError, SSEDecoder
 from codex.protocol import models as P
 
 __all__ = [
-    "Completed", "ModelsEtag", "RateLimits", "Reconnecting", "ResponsesClient", "TokenUsage",
+    "Completed", "ModelsEtag", "RateLimits", "Reconnecting", "ResponsesClient", "TokenUsage", "TurnState",
     "backoff", "parse_rate_limits",
 ]
 
@@ -83,6 +84,13 @@ class RateLimits(msgspec.Struct, kw_only=True):
     rate_limit_reached_type)."""
 
     snapshot: dict
+
+
+class TurnState(msgspec.Struct, kw_only=True):
+    """The server's `x-codex-turn-state` (sticky routing): send it back as that header on the
+    turn's later requests."""
+
+    value: str
 
 
 class ModelsEtag(msgspec.Struct, kw_only=True):
@@ -332,6 +340,25 @@ class ResponsesClient:
         self._transport = transport
         self._http = None
 
+    @classmethod
+    def from_config(cls, config_raw: Mapping[str, Any], auth: AuthProvider | None = None, *,
+                    environ: Mapping[str, str] | None = None, provider_id: str | None = None,
+                    **kw: Any) -> "ResponsesClient":
+        """The client for the config's `model_provider`. Without `auth`: the provider's `env_key`
+        (raises `EnvVarError` when unset), else its `experimental_bearer_token`, else none. A
+        ChatGPT login (an auth object whose `auth_mode` is "chatgpt"/"chatgptAuthTokens") selects
+        the ChatGPT base URL for a provider without `base_url`."""
+        from codex.model.providers import BearerAuth, EnvKeyAuth, provider_for
+
+        _, provider = provider_for(config_raw, environ, provider_id)
+        if provider.env_key is not None:
+            auth = EnvKeyAuth(provider, environ)
+        elif auth is None and provider.experimental_bearer_token:
+            auth = BearerAuth(provider.experimental_bearer_token)
+        chatgpt = getattr(auth, "auth_mode", None) in ("chatgpt", "chatgptAuthTokens")
+        kw.setdefault("chatgpt_auth", chatgpt)
+        return cls(provider, auth, environ=environ, **kw)
+
     # -- lifecycle
 
     def _client(self):
@@ -392,10 +419,19 @@ class ResponsesClient:
         """codex-client `run_with_retry`: 5xx and transport errors retried, 429 not."""
         max_attempts = self.request_max_retries
         attempt = 0
+        recovery: Any = None
         while True:
             try:
                 return await self._open(body, headers)
             except _HttpFailure as f:
+                if f.status == 401 and hasattr(self.auth, "on_unauthorized"):
+                    # the auth's 401 recovery (reload, token refresh); a success resends at once
+                    if recovery is None and hasattr(self.auth, "unauthorized_recovery"):
+                        recovery = self.auth.unauthorized_recovery()
+                    ok = await (self.auth.on_unauthorized(recovery) if recovery is not None
+                                else self.auth.on_unauthorized())
+                    if ok:
+                        continue
                 retry = f.status >= 500 and attempt < max_attempts
                 if not retry:
                     raise map_http_error(f.status, f.body, f.headers, f.url) from None
@@ -419,6 +455,9 @@ class ResponsesClient:
         response = await self._open_with_retries(bytes(body), headers)
         try:
             rh = response.headers
+            turn_state = rh.get("x-codex-turn-state")
+            if turn_state is not None:
+                yield TurnState(value=turn_state)
             etag = rh.get("x-models-etag")
             if etag is not None and etag.strip():
                 yield ModelsEtag(etag=etag.strip())
