@@ -48,6 +48,14 @@ CASES = [
         (["-c", "forced_login_method=api", "login"], None, None),
         (["-c", "forced_login_method=api", "login", "--with-access-token"], "tok", None),
     ]),
+    ("access-token", [
+        (["login", "--with-access-token"], "tok", None),
+        (["login", "--with-access-token"], "a.b.c", None),
+        (["login", "--with-access-token"], "a.YQ.c", None),
+        (["login", "--with-access-token"], "", None),
+        (["login", "status"], None, {"CODEX_ACCESS_TOKEN": "a.b.c"}),
+        (["login", "status"], None, {"CODEX_ACCESS_TOKEN": "tok"}),
+    ]),
     ("strict-and-profile", [
         (["--strict-config", "login", "status"], None, None),
         (["--strict-config", "logout"], None, None),

@@ -176,10 +176,12 @@ def _login_access_token(invocation, token: str) -> None:
     _init_login_log(config, "access token")
     if config.get("forced_login_method") == "api":
         raise _fail(ACCESS_TOKEN_LOGIN_DISABLED)
-    parts = token.split(".")
-    if len(parts) != 3 or not all(parts):
-        raise _fail("Error logging in with access token: invalid agent identity JWT format")
-    raise _fail("Error logging in with access token: agent identity login is not supported by this build")
+    from codex.auth.manager import check_agent_identity_jwt
+
+    try:
+        check_agent_identity_jwt(token)
+    except OSError as exc:
+        raise _fail(f"Error logging in with access token: {exc}") from None
 
 
 def _login_device(invocation) -> None:

@@ -139,6 +139,32 @@ class CodexAuth:
         return self.auth_dot_json == other.auth_dot_json
 
 
+def check_agent_identity_jwt(jwt: str) -> None:
+    """The local checks the reference makes on an agent identity token before verifying it
+    online; this build cannot verify it (the JWKS fetch), so a well-formed token ends in an
+    error too."""
+    parts = jwt.split(".")
+    if len(parts) < 3 or not all(parts[:3]):
+        raise AuthStorageError("invalid agent identity JWT format")
+    import base64
+    import binascii
+
+    payload = parts[1]
+    try:
+        if "=" in payload or len(payload) % 4 == 1:
+            raise ValueError
+        raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    except (ValueError, binascii.Error):
+        raise AuthStorageError("agent identity JWT payload is not valid base64url") from None
+    try:
+        claims = json.loads(raw)
+    except ValueError:
+        claims = None
+    if not isinstance(claims, dict) or not claims:
+        raise AuthStorageError("agent identity JWT payload is not valid JSON")
+    raise AuthStorageError("agent identity auth is not supported by this build")
+
+
 def _from_auth_dot_json(codex_home: str, adj: AuthDotJson, store_mode: str, keyring=None) -> CodexAuth:
     mode = adj.resolved_mode
     if mode == "apikey":
@@ -148,10 +174,7 @@ def _from_auth_dot_json(codex_home: str, adj: AuthDotJson, store_mode: str, keyr
     if mode == "agentIdentity":
         if adj.agent_identity is None:
             raise AuthStorageError("agent identity auth is missing an agent identity token.")
-        parts = adj.agent_identity.split(".")
-        if len(parts) != 3 or not all(parts):
-            raise AuthStorageError("invalid agent identity JWT format")
-        raise AuthStorageError("agent identity auth is not supported by this build")
+        check_agent_identity_jwt(adj.agent_identity)
     storage_mode = "ephemeral" if mode == "chatgptAuthTokens" else store_mode
     return CodexAuth(mode, auth_dot_json=adj, storage=create_auth_storage(codex_home, storage_mode, keyring))
 
@@ -170,10 +193,7 @@ def load_auth(codex_home: str, enable_codex_api_key_env: bool = False, store_mod
         return None
     token = _read_non_empty("CODEX_ACCESS_TOKEN", environ)
     if token is not None:
-        parts = token.split(".")
-        if len(parts) != 3 or not all(parts):
-            raise AuthStorageError("invalid agent identity JWT format")
-        raise AuthStorageError("agent identity auth is not supported by this build")
+        check_agent_identity_jwt(token)
     adj = create_auth_storage(codex_home, store_mode, keyring).load()
     if adj is None:
         return None

@@ -364,6 +364,9 @@ class _Handler(BaseHTTPRequestHandler):
             login._finish(result)
 
 
+_PLAIN = [("Content-Type", "text/plain; charset=UTF-8")]
+
+
 class LoginServer:
     """A running callback server; `auth_url`, `actual_port`, `block_until_done()`, `cancel()`."""
 
@@ -405,7 +408,7 @@ class LoginServer:
         if path == "/auth/callback":
             params = dict(parse_qsl(url.query, keep_blank_values=True))
             if params.get("state") != self.state:
-                return 400, b"State mismatch", [], None
+                return 400, b"State mismatch", _PLAIN, None
             if "error" in params:
                 message = _callback_error_message(params["error"], params.get("error_description"))
                 self._say(f"OAuth callback error: {message}\n")
@@ -442,7 +445,7 @@ class LoginServer:
             return 200, SUCCESS_PAGE.encode("utf-8"), html_type, True
         if path == "/cancel":
             return 200, b"Login cancelled", [], LoginError("Login cancelled", "interrupted")
-        return 404, b"Not Found", [], None
+        return 404, b"Not Found", _PLAIN, None
 
     def _finish(self, result) -> None:
         if self._done.is_set():
