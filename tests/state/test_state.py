@@ -177,3 +177,28 @@ def test_concurrent_creation(tmp_path):
         t.join()
     assert errors == []
     assert sorted(p.name for p in tmp_path.glob("*.sqlite")) == sorted(f"{n}.sqlite" for n in DB_NAMES)
+
+
+def test_backfill_indexes_existing_rollouts(tmp_path):
+    """A database created where rollouts already exist indexes them once, as the reference."""
+    import shutil
+    src = FIX / "exec" / "text_only" / "rollout.jsonl"
+    d = tmp_path / "sessions" / "2026" / "11" / "24"
+    d.mkdir(parents=True)
+    name = "rollout-2026-11-24T01-47-09-01a20b3c-4801-7ba2-b8e6-fe2679637d57.jsonl"
+    shutil.copy(src, d / name)
+    a = tmp_path / "archived_sessions"
+    a.mkdir()
+    name2 = "rollout-2026-11-24T01-47-41-01a20b3c-c599-7073-bd70-a2df9ec48f76.jsonl"
+    shutil.copy(FIX / "exec" / "multi_turn_resume" / "rollout.jsonl", a / name2)
+    with StateRuntime(str(tmp_path)) as st:
+        row = st.get_thread("01a20b3c-4801-7ba2-b8e6-fe2679637d57")
+        assert row["title"] == "Say hello." and row["tokens_used"] == 1246 and row["archived"] == 0
+        row2 = st.get_thread("01a20b3c-c599-7073-bd70-a2df9ec48f76")
+        assert row2["archived"] == 1 and row2["archived_at"] is not None
+        bf = dict(st.state.execute("select * from backfill_state").fetchone())
+    assert bf["status"] == "complete" and bf["last_watermark"] == f"sessions/2026/11/24/{name}"
+    # only once
+    (d / name).unlink()
+    with StateRuntime(str(tmp_path)) as st:
+        assert st.get_thread("01a20b3c-4801-7ba2-b8e6-fe2679637d57") is not None

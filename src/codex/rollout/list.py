@@ -311,7 +311,7 @@ def _state_update(codex_home: str, thread_id: str, path: str, archived: bool) ->
     from codex.state import StateDbError, StateRuntime, metadata_from_items, sqlite_home
     from .reader import load_rollout_items
     try:
-        with StateRuntime(sqlite_home(codex_home)) as st:
+        with StateRuntime(sqlite_home(codex_home), codex_home=codex_home) as st:
             if st.get_thread(thread_id) is None:
                 items, _, _ = load_rollout_items(path)
                 meta = metadata_from_items(items, path)

@@ -380,7 +380,8 @@ def _open_state(codex_home: str, state: Any, default_provider: str):
         return state, None
     from codex.state import StateDbError, StateRuntime, sqlite_home
     try:
-        return StateRuntime(sqlite_home(codex_home), default_provider=default_provider), None
+        return StateRuntime(sqlite_home(codex_home), default_provider=default_provider,
+                            codex_home=codex_home), None
     except StateDbError as exc:
         log.warning("state db unavailable: %s (the rollout file is still written)", exc)
         return None, str(exc)

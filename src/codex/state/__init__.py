@@ -299,8 +299,10 @@ def metadata_from_items(items: Iterable[tuple[str, Any]], rollout_path: str,
 class StateRuntime:
     """The four databases of one sqlite home. Only ``state_5`` has writers here."""
 
-    def __init__(self, directory: str, *, default_provider: str = "openai"):
+    def __init__(self, directory: str, *, default_provider: str = "openai",
+                 codex_home: str | None = None):
         self.directory = directory
+        self.codex_home = directory if codex_home is None else codex_home
         self.default_provider = default_provider
         self.conns: dict[str, sqlite3.Connection] = {}
         try:
@@ -338,10 +340,51 @@ class StateRuntime:
             raise StateDbError(f"state db {self.directory}/state_5.sqlite is corrupt: {exc}") from exc
 
     def _ensure_backfill_row(self) -> None:
-        # A database we create has nothing to backfill: the reference marks it complete too.
+        """A new database indexes the rollouts already in CODEX_HOME once (the reference's
+        backfill: sessions/ and archived_sessions/, in path order), then is marked complete
+        with the last path as its watermark."""
+        if self._exec("SELECT status FROM backfill_state WHERE id = 1").fetchone() is not None:
+            return
         now = int(time.time())
-        self._exec("INSERT OR IGNORE INTO backfill_state (id, status, last_watermark, last_success_at,"
-                   " updated_at) VALUES (1, 'complete', NULL, ?, ?)", (now, now))
+        claimed = self._exec("INSERT OR IGNORE INTO backfill_state (id, status, last_watermark,"
+                             " last_success_at, updated_at) VALUES (1, 'running', NULL, NULL, ?)",
+                             (now,)).rowcount
+        if not claimed:
+            return  # another process is backfilling
+        watermark = self.backfill()
+        now = int(time.time())
+        self._exec("UPDATE backfill_state SET status = 'complete', last_watermark = ?,"
+                   " last_success_at = ?, updated_at = ? WHERE id = 1", (watermark, now, now))
+
+    def backfill(self) -> str | None:
+        """Upsert a row for every rollout under CODEX_HOME; returns the last watermark."""
+        from codex.rollout.list import parse_rollout_file_name
+        from codex.rollout.reader import load_rollout_items
+        paths: list[tuple[str, str, bool]] = []
+        for sub, archived in (("sessions", False), ("archived_sessions", True)):
+            root = os.path.join(self.codex_home, sub)
+            for dirpath, _, files in os.walk(root):
+                for name in files:
+                    if parse_rollout_file_name(name) is None:
+                        continue
+                    full = os.path.join(dirpath, name)
+                    rel = os.path.relpath(full, self.codex_home).replace(os.sep, "/")
+                    paths.append((rel, full, archived))
+        paths.sort()
+        for _, full, archived in paths:
+            try:
+                items, _, _ = load_rollout_items(full)
+                meta = metadata_from_items(items, full, self.default_provider)
+                if meta is None:
+                    continue
+                mtime_ms = int(os.stat(full).st_mtime * 1000)
+                meta.updated_at_ms = mtime_ms
+                if archived:
+                    meta.archived, meta.archived_at = 1, mtime_ms // 1000
+                self.upsert_thread(meta)
+            except (OSError, StateDbError):
+                continue
+        return paths[-1][0] if paths else None
 
     def upsert_thread(self, meta: ThreadMetadata) -> None:
         row = meta.row()
