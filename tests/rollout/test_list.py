@@ -252,3 +252,12 @@ def test_truncate_before_nth_user_message_out_of_range(home):
     items, _, _ = load_rollout_items(src)
     assert truncate_before_nth_user_message(items, 0) == items[:1]
     assert truncate_before_nth_user_message(items, 1) == []
+
+
+def test_cli_missing_codex_home(tmp_path):
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
+           "CODEX_HOME": str(tmp_path / "missing"), "PYTHONPATH": str(REPO / "src")}
+    r = subprocess.run([sys.executable, "-m", "codex", "archive", "x"], env=env, capture_output=True,
+                       text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr.endswith("Error: failed to find Codex home\n")

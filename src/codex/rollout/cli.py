@@ -13,9 +13,12 @@ def _codex_home(invocation) -> str:
 
 
 def _run(invocation, action, verb: str) -> int:
-    from codex.config.errors import ConfigError
+    from codex.config.errors import CodexHomeError, ConfigError
     try:
         codex_home = _codex_home(invocation)
+    except CodexHomeError:
+        sys.stderr.write("Error: failed to find Codex home\n")
+        return 1
     except ConfigError:
         sys.stderr.write("Error: failed to load config.toml\n")
         return 1
