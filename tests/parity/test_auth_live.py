@@ -195,3 +195,32 @@ def test_status_after_device_login_and_logout_revokes():
             results[which] = (steps, revokes, (env.codex_home / "auth.json").exists())
     assert results["ours"] == results["reference"]
     assert results["ours"][1] and results["ours"][1][0]["token_type_hint"] == "refresh_token"
+
+
+def test_failed_device_login_keeps_existing_auth():
+    results = {}
+    for which in ("reference", "ours"):
+        with FakeIssuer() as issuer, RefEnv(tag="auth-dev") as env:
+            issuer.device_enabled = False
+            env.run(["login", "--with-api-key"], which=which, stdin="sk-1234567890abcdef")
+            r = env.run(["login", "--device-auth", "--experimental_issuer", issuer.base_url], which=which)
+            results[which] = (r.exit_code, r.stderr.replace(issuer.base_url, "<ISSUER>"), _auth_json(env))
+    assert results["ours"] == results["reference"]
+    assert results["ours"][2] is not None
+
+
+def test_second_device_login_revokes_superseded_tokens_like_reference():
+    results = {}
+    for which in ("reference", "ours"):
+        with FakeIssuer() as issuer, RefEnv(tag="auth-dev") as env:
+            issuer.pending_polls = 0
+            extra = {"CODEX_REVOKE_TOKEN_URL_OVERRIDE": issuer.base_url + "/oauth/revoke"}
+            for _ in range(2):
+                r = env.run(["login", "--device-auth", "--experimental_issuer", issuer.base_url], which=which,
+                            env=extra)
+                assert r.exit_code == 0, r.stderr
+            revokes = [json.loads(b) for m, p, h, b in issuer.requests if p == "/oauth/revoke"]
+            results[which] = (revokes, json.loads((env.codex_home / "auth.json").read_text())["tokens"]["refresh_token"])
+    assert results["ours"] == results["reference"]
+    assert results["ours"][0] == [{"token": "refresh-1", "token_type_hint": "refresh_token",
+                                   "client_id": "app_EMoamEEZ73f0CkXaXp7hrann"}]

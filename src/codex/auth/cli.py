@@ -186,13 +186,12 @@ def _login_access_token(invocation, token: str) -> None:
 
 def _login_device(invocation) -> None:
     from codex.auth.oauth import DEFAULT_ISSUER, LoginError, ServerOptions, run_device_code_login
-    from codex.auth.manager import CLIENT_ID, logout_with_revoke
+    from codex.auth.manager import CLIENT_ID
 
     config = _load_config(invocation)
     _init_login_log(config, "device code")
     if config.get("forced_login_method") == "api":
         raise _fail(CHATGPT_LOGIN_DISABLED)
-    _clear_existing(config, logout_with_revoke)
     opts = ServerOptions(config.codex_home, invocation.values.get("experimental_client_id") or CLIENT_ID,
                          _workspaces(config), _store_mode(config),
                          issuer=invocation.values.get("experimental_issuer") or DEFAULT_ISSUER)
@@ -205,13 +204,12 @@ def _login_device(invocation) -> None:
 
 def _login_browser(invocation) -> None:
     from codex.auth.oauth import LoginError, ServerOptions, run_login_server
-    from codex.auth.manager import CLIENT_ID, logout_with_revoke
+    from codex.auth.manager import CLIENT_ID
 
     config = _load_config(invocation)
     _init_login_log(config, "browser")
     if config.get("forced_login_method") == "api":
         raise _fail(CHATGPT_LOGIN_DISABLED)
-    _clear_existing(config, logout_with_revoke)
     port = os.environ.get("CODEX_LOGIN_SERVER_PORT")  # test hook: never 1455 in the test suite
     opts = ServerOptions(config.codex_home, CLIENT_ID, _workspaces(config), _store_mode(config),
                          port=int(port) if port and port.isdigit() else 1455,
@@ -231,15 +229,6 @@ def _login_browser(invocation) -> None:
     except (LoginError, OSError) as exc:
         raise _fail(f"Error logging in: {_os_error_text(exc)}") from None
     _err(LOGIN_SUCCESS + "\n")
-
-
-def _clear_existing(config, logout_with_revoke) -> None:
-    import asyncio
-
-    try:
-        asyncio.run(logout_with_revoke(config.codex_home, _store_mode(config)))
-    except (OSError, ValueError):
-        pass
 
 
 def _os_error_text(exc: BaseException) -> str:
