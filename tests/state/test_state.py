@@ -202,3 +202,14 @@ def test_backfill_indexes_existing_rollouts(tmp_path):
     (d / name).unlink()
     with StateRuntime(str(tmp_path)) as st:
         assert st.get_thread("01a20b3c-4801-7ba2-b8e6-fe2679637d57") is not None
+
+
+def test_recorder_uses_sqlite_dir(tmp_path):
+    meta = new_session_meta(cwd="/w")
+    rec = RolloutRecorder.create(str(tmp_path / "home"), meta, sqlite_dir=str(tmp_path / "db"))
+    rec.record_items([("event_msg", {"type": "user_message", "message": "hi", "images": [],
+                                     "local_images": [], "text_elements": []})])
+    rec.shutdown()
+    assert not (tmp_path / "home" / "state_5.sqlite").exists()
+    with StateRuntime(str(tmp_path / "db")) as st:
+        assert st.get_thread(meta.id)["first_user_message"] == "hi"

@@ -158,7 +158,8 @@ class RolloutRecorder:
     @classmethod
     def create(cls, codex_home: str, meta: SessionMeta, *, ephemeral: bool = False,
                mode: str = policy.LIMITED, state: Any = "auto", default_provider: str = "openai",
-               created_at: float | None = None, fsync: bool = False) -> "RolloutRecorder":
+               created_at: float | None = None, fsync: bool = False,
+               sqlite_dir: str | None = None) -> "RolloutRecorder":
         """A new thread: the file ``sessions/YYYY/MM/DD/rollout-<local ts>-<id>.jsonl`` gets
         the session_meta line first (written in the background, like everything else)."""
         if ephemeral:
@@ -166,7 +167,7 @@ class RolloutRecorder:
         t = time.time() if created_at is None else created_at
         subdir, name = rollout_file_name(meta.id, t)
         path = os.path.join(codex_home, SESSIONS_SUBDIR, subdir, name)
-        st = _open_state(codex_home, state, default_provider)
+        st = _open_state(codex_home, state, default_provider, sqlite_dir)
         rec = cls(path, meta.id, codex_home=codex_home, mode=mode, state=st[0], fsync=fsync,
                   deferred=True)
         rec.state_error = st[1]
@@ -176,7 +177,8 @@ class RolloutRecorder:
 
     @classmethod
     def resume(cls, codex_home: str, path: str, *, mode: str = policy.LIMITED, state: Any = "auto",
-               default_provider: str = "openai", fsync: bool = False) -> "RolloutRecorder":
+               default_provider: str = "openai", fsync: bool = False,
+               sqlite_dir: str | None = None) -> "RolloutRecorder":
         """Append to an existing rollout (no second session_meta)."""
         from .reader import load_rollout_items
         items, thread_id, _ = load_rollout_items(path)
@@ -187,7 +189,7 @@ class RolloutRecorder:
         size = os.fstat(fd).st_size
         if size and os.pread(fd, 1, size - 1) != b"\n":
             os.write(fd, b"\n")
-        st = _open_state(codex_home, state, default_provider)
+        st = _open_state(codex_home, state, default_provider, sqlite_dir)
         state_meta = None
         if st[0] is not None:
             from codex.state import metadata_from_items
@@ -374,13 +376,16 @@ class RolloutRecorder:
             self.state_error = str(exc)
 
 
-def _open_state(codex_home: str, state: Any, default_provider: str):
-    """(StateRuntime | None, error message | None)."""
+def _open_state(codex_home: str, state: Any, default_provider: str, sqlite_dir: str | None = None):
+    """(StateRuntime | None, error message | None). ``state="auto"`` opens the databases in
+    `sqlite_dir` (the ``sqlite_home`` config), else ``$CODEX_SQLITE_HOME``, else CODEX_HOME;
+    None: no state DB; a StateRuntime: that one."""
     if state != "auto":
         return state, None
     from codex.state import StateDbError, StateRuntime, sqlite_home
     try:
-        return StateRuntime(sqlite_home(codex_home), default_provider=default_provider,
+        directory = sqlite_dir or sqlite_home(codex_home)
+        return StateRuntime(directory, default_provider=default_provider,
                             codex_home=codex_home), None
     except StateDbError as exc:
         log.warning("state db unavailable: %s (the rollout file is still written)", exc)
