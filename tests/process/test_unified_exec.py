@@ -434,3 +434,15 @@ def test_reference_probe(i, twin, clean_env, workspace):
     home = workspace.parent / "home"
     home.mkdir(exist_ok=True)
     assert ask_ours(probe["name"], probe["arguments"], workspace, ours_env(home)) == probe["output"]
+
+
+SESSIONS = json.loads((FIXTURES / "reference_probes.json").read_text())["sessions"]
+
+
+@pytest.mark.parametrize("scenario", sorted(SESSIONS))
+def test_reference_session(scenario, twin, clean_env, workspace):
+    from test_unified_exec_live import SESSIONS as STEPS, ours_env, session_ours  # noqa: PLC0415
+
+    home = workspace.parent / "home"
+    home.mkdir(exist_ok=True)
+    assert session_ours(STEPS[scenario], workspace, ours_env(home)) == SESSIONS[scenario]

@@ -162,6 +162,115 @@ def test_probe_live(i, tmp_path):
     assert ask_ours(name, args, ws, ours_env(home)) == ask_reference(name, args)
 
 
+
+
+# ---------------------------------------------------------------------------------------------
+# sessions: multi-call flows where each call may use the session id of the previous answer
+
+
+def _sid(prev: str) -> int:
+    m = re.search(r"session ID (\d+)", prev)
+    return int(m.group(1)) if m else 0
+
+
+SESSIONS: dict[str, list] = {
+    "tty_cat": [
+        lambda prev: ("exec_command", {"cmd": "cat", "tty": True, "yield_time_ms": 500}),
+        lambda prev: ("write_stdin", {"session_id": _sid(prev), "chars": "hi\n", "yield_time_ms": 500}),
+        lambda prev: ("write_stdin", {"session_id": _sid(prev), "chars": "\u0004", "yield_time_ms": 2000}),
+    ],
+    "pipe_write_rejected_then_poll": [
+        lambda prev: ("exec_command", {"cmd": "sleep 1; echo end", "yield_time_ms": 250}),
+        lambda prev: ("write_stdin", {"session_id": _sid(prev), "chars": "x"}),
+        lambda prev: ("write_stdin", {"session_id": _SESSION_STATE["sid"], "chars": "", "yield_time_ms": 5000}),
+    ],
+    "poll_between_outputs_then_unknown": [
+        lambda prev: ("exec_command", {"cmd": "echo 1; sleep 0.7; echo 2; sleep 0.7; echo 3", "yield_time_ms": 250}),
+        lambda prev: ("write_stdin", {"session_id": _sid(prev), "chars": "", "yield_time_ms": 5000}),
+        lambda prev: ("write_stdin", {"session_id": _SESSION_STATE["sid"], "chars": ""}),
+    ],
+}
+_SESSION_STATE: dict = {"sid": 0}
+
+
+def _track(name: str, args: dict) -> tuple[str, dict]:
+    if name == "write_stdin" and args.get("session_id"):
+        _SESSION_STATE["sid"] = args["session_id"]
+    return name, args
+
+
+def normalize_session(text: str, cwd: str | None = None) -> str:
+    text = normalize(text, cwd)
+    text = re.sub(r"session ID \d+", "session ID <SID>", text)
+    return re.sub(r"Unknown process id \d+", "Unknown process id <SID>", text)
+
+
+def session_reference(steps) -> list[str]:
+    from parity.mock_responses import ResponseStream, MockResponses, sse, text_stream
+    from parity.reference import RefEnv
+
+    def reply_for(k):
+        def reply(req):
+            prev = ""
+            for it in (req.json or {}).get("input", []):
+                if it.get("type") == "function_call_output":
+                    prev = it["output"] if isinstance(it["output"], str) else ""
+            name, args = _track(*steps[k](prev))
+            s = ResponseStream()
+            s.function_call(name, args, call_id=f"call_{k}")
+            return sse(s.completed())
+        return reply
+
+    replies = [reply_for(k) for k in range(len(steps))] + [sse(text_stream("done"))]
+    with MockResponses(replies) as mock, RefEnv(mock) as env:
+        env.run(["exec", "--json", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", "go"],
+                timeout=90)
+        reqs = [q for q in mock.requests if q.route.endswith("/responses")]
+        outs = {it["call_id"]: it["output"] for it in reqs[-1].json["input"] if it.get("type") == "function_call_output"}
+        return [normalize_session(outs.get(f"call_{k}", "<missing>"), str(env.cwd)) for k in range(len(steps))]
+
+
+def session_ours(steps, workspace: Path, env: dict) -> list[str]:
+    from codex.process.unified_exec import FunctionCallError, UnifiedExecProcessManager
+
+    m = UnifiedExecProcessManager(cwd=str(workspace), shell="/bin/bash", env=env)
+
+    async def go():
+        outs, prev = [], ""
+        try:
+            for step in steps:
+                name, args = _track(*step(prev))
+                try:
+                    prev = await m.handle(name, json.dumps(args))
+                except FunctionCallError as exc:
+                    prev = str(exc)
+                outs.append(prev)
+        finally:
+            m.terminate_all_processes()
+        return outs
+
+    return [normalize_session(t, str(workspace)) for t in asyncio.run(go())]
+
+
+@pytest.mark.reference
+@pytest.mark.parametrize("scenario", sorted(SESSIONS))
+def test_session_live(scenario, tmp_path):
+    from parity.reference import ReferenceUnavailable, find_reference
+
+    try:
+        find_reference(install=False)
+    except ReferenceUnavailable as exc:
+        pytest.skip(f"reference Codex unavailable: {exc}")
+    steps = SESSIONS[scenario]
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    home = tmp_path / "home"
+    home.mkdir()
+    ref = session_reference(steps)
+    ours = session_ours(steps, ws, ours_env(home))
+    assert ours == ref
+
+
 def main(argv: list[str]) -> int:
     if "--write" not in argv:
         print(__doc__)
@@ -172,11 +281,16 @@ def main(argv: list[str]) -> int:
         text = ask_reference(name, args)
         out.append({"name": name, "arguments": args, "output": text})
         print(f"{name} {json.dumps(args)[:70]} -> {text[:90]!r}")
+    sessions = {}
+    for key in sorted(SESSIONS):
+        sessions[key] = session_reference(SESSIONS[key])
+        print(f"session {key}: {len(sessions[key])} outputs")
     FIXTURE.write_text(json.dumps({
         "_source": "reference codex exec 0.136.0 (--dangerously-bypass-approvals-and-sandbox) against the "
                    "loopback mock: the function_call_output text for each call; Chunk ID, wall time and "
                    "the workspace path (<CWD>) normalized. Written by tests/process/test_unified_exec_live.py",
         "probes": out,
+        "sessions": sessions,
     }, indent=1, ensure_ascii=False) + "\n")
     print(f"wrote {FIXTURE}")
     return 0
