@@ -183,3 +183,23 @@ def test_reference_rollout_reencodes_identically():
         got = [s + ";" for (s,) in conn.execute(
             "select sql from sqlite_master where sql is not null order by rowid")]
         assert got == list(schema_statements("state_5"))
+
+
+def test_reference_resumes_a_fork_we_made():
+    with MockResponses([sse(text_stream("Forked fine."))]) as mock, RefEnv(mock, tag="persist") as env:
+        env.init_git()
+        src_id, src = _our_session(env, prompt="Fork source prompt.", answer="Source answer.")
+        meta = new_session_meta(cwd=str(env.cwd), originator="codex_exec", model_provider="mock")
+        fork = RolloutRecorder.fork(str(env.codex_home), src, meta)
+        fork.shutdown()
+        r = env.run(["exec", "--json", "resume", meta.id, "Continue the fork."])
+        assert r.exit_code == 0, r.stderr
+        events = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
+        assert events[0] == {"type": "thread.started", "thread_id": meta.id}
+        body = mock.responses_requests()[0].json
+        texts = _user_texts(body)
+        assert "Fork source prompt." in texts and "Source answer." in texts
+        assert texts[-1] == "Continue the fork."
+        assert body["prompt_cache_key"] == meta.id
+        items, tid, errors = load_rollout_items(fork.path)
+        assert tid == meta.id and errors == 0
