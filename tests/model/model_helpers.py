@@ -91,14 +91,13 @@ def exec_events(events: list, error: Exception | None) -> list[dict]:
     for ev in events:
         if isinstance(ev, Reconnecting):
             out.append({"type": "error", "message": ev.message})
-            items = []
         elif isinstance(ev, P.OutputItemDone) and isinstance(ev.item, P.Message) and ev.item.role == "assistant":
+            # exec prints a completed item at once, even from an attempt that breaks later
             text = "".join(c.text for c in ev.item.content if isinstance(c, P.OutputText))
-            items.append({"type": "item.completed",
-                          "item": {"id": f"item_{len(items)}", "type": "agent_message", "text": text}})
+            out.append({"type": "item.completed",
+                        "item": {"id": f"item_{len(items)}", "type": "agent_message", "text": text}})
+            items.append(text)
         elif isinstance(ev, Completed):
-            out.extend(items)
-            items = []
             u = ev.token_usage
             usage = {"input_tokens": u.input_tokens, "cached_input_tokens": u.cached_input_tokens,
                      "output_tokens": u.output_tokens, "reasoning_output_tokens": u.reasoning_output_tokens}

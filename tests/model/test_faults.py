@@ -139,9 +139,14 @@ def test_503_overloaded_and_other_statuses():
     _, err, reqs, _ = _collect([http_error(503, "busy", code="server_is_overloaded")], request_max_retries=0,
                                stream_max_retries=0)
     assert isinstance(err, E.ServerOverloaded) and len(reqs) == 1
-    _, err, reqs, _ = _collect([http_error(404, "nope")], request_max_retries=3)
+    ev, err, reqs, _ = _collect([http_error(404, "nope")], request_max_retries=3, stream_max_retries=0)
     assert isinstance(err, E.UnexpectedStatusError) and len(reqs) == 1
     assert str(err).startswith("unexpected status 404 Not Found: nope, url: http://127.0.0.1:")
+    # retried at the turn level, not at the request level
+    ev, err, reqs, _ = _collect([http_error(404, "nope"), sse(text_stream("ok"))], request_max_retries=3)
+    assert err is None and len(reqs) == 2
+    assert [e.message for e in ev if isinstance(e, Reconnecting)][0].startswith(
+        "Reconnecting... 1/5 (unexpected status 404 Not Found: nope, url: http://127.0.0.1:")
     _, err, _, _ = _collect([http_error(400, "bad", code="cyber_policy")])
     assert isinstance(err, E.CyberPolicyError) and str(err) == "bad"
     _, err, _, _ = _collect([http_error(400, "bad input")])
@@ -255,3 +260,23 @@ def test_keep_alive_reuses_the_connection():
             finally:
                 await c.aclose()
     assert asyncio.run(go()) == 1
+
+
+def test_body_factory_is_called_per_attempt():
+    calls = []
+
+    def make():
+        calls.append(1)
+        return {"n": len(calls)}
+
+    async def go():
+        with MockResponses([sse(ResponseStream().message("partial").frames), sse(text_stream("ok"))]) as mock:
+            c = ResponsesClient(ModelProviderInfo(name="m", base_url=mock.base_url), BearerAuth("k"),
+                                sleep=lambda d: asyncio.sleep(0))
+            try:
+                async for _ in c.stream_turn(make, []):
+                    pass
+            finally:
+                await c.aclose()
+            return [r.json for r in mock.responses_requests()]
+    assert asyncio.run(go()) == [{"n": 1}, {"n": 2}]

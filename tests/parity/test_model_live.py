@@ -15,9 +15,12 @@ from __future__ import annotations
 import asyncio
 import json
 
+import msgspec
+
 import pytest
 
-from .mock_responses import MockResponses, drop, rate_limited, server_error, sse, text_stream
+from .mock_responses import (MockResponses, RawReply, ResponseStream, drop, ev_created, http_error, rate_limited,
+                             server_error, sse, text_stream)
 from .normalize import request_view
 from .reference import RefEnv
 
@@ -64,8 +67,15 @@ def _drive_ours(replies, inputs, provider_extra: dict | None = None):
                                          **(provider_extra or {}))
             client = ResponsesClient(provider, BearerAuth("sk-mock-key"))
             lines: list[dict] = []
+            body, headers = inputs
+            history: list = []
+
+            def make_body():     # what core does: completed items join the next attempt's input
+                return {**body, "input": body["input"] + history}
             try:
-                async for ev in client.stream_turn(*inputs):
+                async for ev in client.stream_turn(make_body, headers):
+                    if isinstance(ev, P.OutputItemDone):
+                        history.append(msgspec.to_builtins(ev.item))
                     if isinstance(ev, Reconnecting):
                         lines.append({"type": "error", "message": ev.message})
                     elif isinstance(ev, P.OutputItemDone) and isinstance(ev.item, P.Message):
@@ -95,12 +105,38 @@ def _ref_lines(events: list[dict]) -> list[dict]:
     return out
 
 
+def _ports(lines: list[dict]) -> list[dict]:
+    import re
+
+    return json.loads(re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:<PORT>", json.dumps(lines)))
+
+
 SCENARIOS = {
     "ok": (lambda: [sse(text_stream("Hello!"))], ""),
     "http500_then_ok": (lambda: [server_error(500), sse(text_stream("after retry"))], ""),
     "http429": (lambda: [rate_limited("1")], ""),
     "drop_then_ok": (lambda: [drop(text_stream("cut off here"), after=3), sse(text_stream("again"))], ""),
     "exhausted": (lambda: [], "request_max_retries = 1\nstream_max_retries = 1"),
+    "eof_then_ok": (lambda: [sse(ResponseStream().message("partial").frames), sse(text_stream("again"))], ""),
+    "failed_retryable_then_ok": (lambda: [sse(ResponseStream().failed("server_error", "boom")),
+                                          sse(text_stream("ok"))], ""),
+    "failed_retry_after": (lambda: [sse(ResponseStream().failed("rate_limit_exceeded",
+                                                                "Rate limit reached. Please try again in 0.3s.")),
+                                    sse(text_stream("ok"))], ""),
+    "failed_invalid_prompt": (lambda: [sse(ResponseStream().failed("invalid_prompt", "nope"))], ""),
+    "failed_context_window": (lambda: [sse(ResponseStream().failed("context_length_exceeded", "long"))], ""),
+    "failed_quota": (lambda: [sse(ResponseStream().failed("insufficient_quota", "pay"))], ""),
+    "incomplete_then_ok": (lambda: [sse([ev_created(), ("response.incomplete", {
+        "type": "response.incomplete", "response": {"id": "r", "status": "incomplete",
+                                                    "incomplete_details": {"reason": "max_output_tokens"}}})]),
+        sse(text_stream("ok"))], ""),
+    "http503_then_ok": (lambda: [http_error(503, "unavailable (mock)"), sse(text_stream("ok"))],
+                        "request_max_retries = 0"),
+    "http404_then_ok": (lambda: [http_error(404, "nope"), sse(text_stream("ok"))], ""),
+    "http400": (lambda: [http_error(400, "bad thing", type_="invalid_request_error")], ""),
+    "bad_utf8_then_ok": (lambda: [RawReply(b'event: response.created\ndata: {"type":"response.created",'
+                                           b'"response":{"id":"r"}}\n\ndata: \xff\xfe\n\n'),
+                                  sse(text_stream("ok"))], ""),
 }
 
 
@@ -118,10 +154,35 @@ def test_requests_and_outcome_live(name):
         k, _, v = line.partition("=")
         prov[k.strip()] = int(v)
     lines, ours = _drive_ours(make(), inputs, prov)
-    assert lines == _ref_lines(res.jsonl()), res.describe()
+    assert _ports(lines) == _ports(_ref_lines(res.jsonl())), res.describe()
     assert len(ours) == len(ref_reqs)
     for o, r in zip(ours, ref_reqs):
         assert request_view(o) == request_view(r)
         assert [k.lower() for k, _ in o.headers if k.lower() != "host"] == \
             [k.lower() for k, _ in r.headers if k.lower() != "host"]
         assert o.body == r.body          # byte-identical JSON
+
+
+def test_connection_refused_live():
+    extra = "request_max_retries = 0\nstream_max_retries = 1"
+    with RefEnv(None, provider_extra=extra) as env:
+        res = env.run(["exec", "--json", "--skip-git-repo-check", "Say hello."])
+        base_url = env.base_url
+    from codex.model import errors as E
+    from codex.model.client import Reconnecting, ResponsesClient
+    from codex.model.providers import BearerAuth, ModelProviderInfo
+
+    async def go():
+        provider = ModelProviderInfo(name="mock", base_url=base_url, request_max_retries=0, stream_max_retries=1)
+        client = ResponsesClient(provider, BearerAuth("k"))
+        lines = []
+        try:
+            async for ev in client.stream_turn({}, []):
+                if isinstance(ev, Reconnecting):
+                    lines.append({"type": "error", "message": ev.message})
+        except E.ModelError as exc:
+            lines.append({"type": "turn.failed", "message": str(exc)})
+        finally:
+            await client.aclose()
+        return lines
+    assert asyncio.run(go()) == _ref_lines(res.jsonl())

@@ -505,14 +505,24 @@ class ResponsesClient:
 
     # -- the turn-level loop
 
-    async def stream_turn(self, body: bytes | Mapping[str, Any],
+    async def stream_turn(self, body: bytes | Mapping[str, Any] | Callable[[], Any],
                           headers: Sequence[tuple[str, str]]) -> AsyncIterator[Any]:
-        """`stream_once` with core's stream retries: yields `Reconnecting` before each retry."""
-        if not isinstance(body, (bytes, bytearray)):
+        """`stream_once` with core's stream retries: yields `Reconnecting` before each retry.
+
+        `body` may be a callable returning the body (dict or bytes): it is called for every
+        attempt, so the caller can resend its history as it stands, as the reference does (an
+        item whose `output_item.done` arrived before the stream broke is part of the retried
+        request's `input`)."""
+        make = body if callable(body) else None
+        if make is None and not isinstance(body, (bytes, bytearray)):
             body = msgspec.json.encode(body)
         retries = 0
         max_retries = self.stream_max_retries
         while True:
+            if make is not None:
+                body = make()
+                if not isinstance(body, (bytes, bytearray)):
+                    body = msgspec.json.encode(body)
             try:
                 async for ev in self.stream_once(body, headers):
                     yield ev

@@ -85,6 +85,8 @@ def _body_message(body: str) -> str:
 
 
 class UnexpectedStatusError(ModelError):
+    retryable = True   # 0.136.0 retries e.g. a 404 or 503 at the turn level ("Reconnecting...")
+
     def __init__(self, status: int, body: str, url: str | None = None, cf_ray: str | None = None,
                  request_id: str | None = None):
         self.status = status
