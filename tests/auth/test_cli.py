@@ -109,3 +109,15 @@ def test_device_auth_disabled(codex_home, run_cli):
         assert run_cli(["login", "--device-auth", "--experimental_issuer", issuer.base_url]) == (
             1, "", "Error logging in with device code: device code login is not enabled for this Codex server. "
                    "Use the browser login or verify the server URL.\n")
+
+
+def test_imports_stay_cheap(codex_home):
+    import subprocess
+    import sys
+
+    code = ("import sys, json; from codex.cli import main; main(['codex', 'login', 'status']); "
+            "main(['codex', 'logout']); "
+            "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('httpx', 'keyring', 'httpcore'))))")
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2] / "src"))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stderr

@@ -33,7 +33,7 @@ def run(coro):
 def test_api_key_headers(codex_home):
     login_with_api_key(str(codex_home), "sk-test-1234567890")
     m = AuthManager(str(codex_home))
-    assert run(m.headers()) == {"Authorization": "Bearer sk-test-1234567890"}
+    assert run(m.headers()) == {"authorization": "Bearer sk-test-1234567890"}
     assert run(m.on_unauthorized()) is False
 
 
@@ -53,7 +53,7 @@ def test_not_logged_in_and_corrupt_file_give_no_headers(codex_home):
 def test_chatgpt_headers_include_account_id(codex_home):
     adj = _save_chatgpt(codex_home, access_exp=int(time.time()) + 3600)
     h = run(AuthManager(str(codex_home)).headers())
-    assert h == {"Authorization": f"Bearer {adj.tokens.access_token}", "chatgpt-account-id": "acct-123"}
+    assert h == {"authorization": f"Bearer {adj.tokens.access_token}", "chatgpt-account-id": "acct-123"}
 
 
 def test_expired_access_token_is_refreshed_before_use(codex_home):
@@ -66,7 +66,7 @@ def test_expired_access_token_is_refreshed_before_use(codex_home):
                     "refresh_token": "refresh-0"}
     stored = json.loads((codex_home / "auth.json").read_text())
     assert stored["tokens"]["refresh_token"] == "refresh-1"
-    assert h["Authorization"] == f"Bearer {stored['tokens']['access_token']}"
+    assert h["authorization"] == f"Bearer {stored['tokens']['access_token']}"
     assert stored["last_refresh"] != "2025"
 
 
@@ -92,11 +92,14 @@ def test_401_recovery_reloads_then_refreshes(codex_home):
         assert run(m.on_unauthorized()) is True
         assert issuer.requests == []
         assert run(m.headers()) != before
-        # unchanged storage: reload step changes nothing, then a refresh at the authority
+        # one step per 401: reload (unchanged storage), then a refresh at the authority, then done
         rec = m.unauthorized_recovery()
+        assert run(m.on_unauthorized(rec)) is True
+        assert issuer.requests == []
         assert run(m.on_unauthorized(rec)) is True
         assert issuer.paths("POST") == ["/oauth/token"]
         assert not rec.has_next()
+        assert run(m.on_unauthorized(rec)) is False
 
 
 def test_401_recovery_account_mismatch_is_permanent(codex_home):
@@ -104,8 +107,8 @@ def test_401_recovery_account_mismatch_is_permanent(codex_home):
     m = AuthManager(str(codex_home))
     _save_chatgpt(codex_home, account="acct-other")
     rec = m.unauthorized_recovery()
-    with pytest.raises(RefreshTokenFailedError, match=REFRESH_TOKEN_ACCOUNT_MISMATCH_MESSAGE):
-        run(rec.next())
+    assert run(m.on_unauthorized(rec)) is False
+    assert str(m.last_refresh_error) == REFRESH_TOKEN_ACCOUNT_MISMATCH_MESSAGE
     assert not rec.has_next()
 
 

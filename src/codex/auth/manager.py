@@ -397,6 +397,7 @@ class AuthManager:
         self._auth = self._load()
         self._permanent_failure: tuple[CodexAuth, RefreshTokenFailedError] | None = None
         self._lock: asyncio.Lock | None = None
+        self.last_refresh_error: BaseException | None = None
 
     @classmethod
     def from_config(cls, config, enable_codex_api_key_env: bool = False, **kw) -> "AuthManager":
@@ -409,7 +410,7 @@ class AuthManager:
         m = cls.__new__(cls)
         m.codex_home, m.enable_codex_api_key_env, m.store_mode = codex_home, False, "file"
         m.keyring = m.environ = m.http = m.refresh_endpoint = None
-        m._auth, m._permanent_failure, m._lock = auth, None, None
+        m._auth, m._permanent_failure, m._lock, m.last_refresh_error = auth, None, None, None
         return m
 
     def _load(self) -> CodexAuth | None:
@@ -471,7 +472,8 @@ class AuthManager:
         return adj.last_refresh < now - _dt.timedelta(days=TOKEN_REFRESH_INTERVAL_DAYS)
 
     async def headers(self) -> dict[str, str]:
-        """`Authorization` (and `chatgpt-account-id` for ChatGPT auth); {} when not logged in."""
+        """`authorization: Bearer ...` (and `chatgpt-account-id` for ChatGPT auth); {} when not
+        logged in."""
         auth = await self.auth()
         if auth is None:
             return {}
@@ -479,7 +481,7 @@ class AuthManager:
             token = auth.get_token()
         except AuthStorageError:
             return {}
-        out = {"Authorization": f"Bearer {token}"}
+        out = {"authorization": f"Bearer {token}"}
         if auth.is_chatgpt and auth.account_id:
             out[ACCOUNT_ID_HEADER] = auth.account_id
         return out
@@ -548,18 +550,20 @@ class AuthManager:
         return UnauthorizedRecovery(self)
 
     async def on_unauthorized(self, recovery: "UnauthorizedRecovery | None" = None) -> bool:
-        """After a 401: run the next recovery step(s). True when the request should be retried
-        with fresh `headers()`; False when nothing more can be done (API key auth, exhausted, or a
-        permanent failure). A convenience over `unauthorized_recovery()`."""
+        """After a 401, as the reference's client does: run the next recovery step (guarded reload,
+        then a refresh at the token endpoint) and say whether to resend the request. False when
+        nothing is left (API key auth, steps exhausted) or the step failed; the failure is kept in
+        `last_refresh_error` (a permanent one carries the "please log out and sign in again"
+        message the reference shows instead of the 401)."""
         recovery = recovery or self.unauthorized_recovery()
-        while recovery.has_next():
-            try:
-                changed = await recovery.next()
-            except (RefreshTokenError, RefreshTokenFailedError, OSError):
-                return False
-            if changed:
-                return True
-        return False
+        if not recovery.has_next():
+            return False
+        try:
+            await recovery.next()
+        except (RefreshTokenError, RefreshTokenFailedError, OSError) as exc:
+            self.last_refresh_error = exc
+            return False
+        return True
 
     # -- logout
 
