@@ -121,3 +121,21 @@ def test_imports_stay_cheap(codex_home):
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2] / "src"))
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stderr
+
+
+def test_terminal_stdin_is_refused(codex_home, run_cli, monkeypatch):
+    import io
+    import sys
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    from codex.cli import main
+
+    monkeypatch.setattr(sys, "stdin", Tty())
+    err = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    assert main(["codex", "login", "--with-api-key"]) == 1
+    assert err.getvalue() == ("--with-api-key expects the API key on stdin. Try piping it, e.g. "
+                              "`printenv OPENAI_API_KEY | codex login --with-api-key`.\n")

@@ -41,7 +41,15 @@ CASES = [
         (["login", "status"], None, {"OPENAI_API_KEY": "sk-env-1234567890abcdef"}),
         (["login", "status"], None, {"CODEX_API_KEY": "sk-env-1234567890abcdef"}),
     ]),
-    ("deprecated-api-key-flag", [(["login", "--api-key", "sk-x"], None, None)]),
+    ("deprecated-api-key-flag", [(["login", "--api-key", "sk-x"], None, None),
+                                 (["login", "--api-key", "sk-x", "--with-api-key"], "sk-1234567890abcdef", None)]),
+    ("flag-precedence", [
+        (["login", "--with-api-key", "--with-access-token"], "sk-1234567890abcdef", None),
+        (["login", "--with-api-key", "--with-access-token", "--device-auth"], "x", None),
+        (["login", "--api-key", "x", "--with-api-key", "--with-access-token"], "x", None),
+        (["-c", "forced_login_method=api", "login", "--with-api-key", "--device-auth"], "x", None),
+        (["-c", "forced_login_method=api", "login", "--api-key", "x", "--device-auth"], None, None),
+    ]),
     ("forced-login-method", [
         (["-c", "forced_login_method=chatgpt", "login", "--with-api-key"], "sk-1234567890abcdef", None),
         (["-c", "forced_login_method=api", "login", "--device-auth"], None, None),

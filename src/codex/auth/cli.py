@@ -138,6 +138,10 @@ def login_cmd(invocation) -> int:
 def _login(invocation) -> None:
     v = invocation.values
     _preflight(invocation, "login")
+    if v.get("with_api_key") and v.get("with_access_token"):
+        raise _fail("Choose one login credential source: --with-api-key or --with-access-token.")
+    if v.get("device_auth"):
+        return _login_device(invocation)
     if v.get("api_key") is not None:
         raise _fail(API_KEY_FLAG_REMOVED)
     if v.get("with_api_key"):
@@ -152,8 +156,6 @@ def _login(invocation) -> None:
             "`printenv CODEX_ACCESS_TOKEN | codex login --with-access-token`.",
             "Reading access token from stdin...", "No access token provided via stdin.")
         return _login_access_token(invocation, token)
-    if v.get("device_auth"):
-        return _login_device(invocation)
     return _login_browser(invocation)
 
 
