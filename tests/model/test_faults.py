@@ -280,3 +280,17 @@ def test_body_factory_is_called_per_attempt():
                 await c.aclose()
             return [r.json for r in mock.responses_requests()]
     assert asyncio.run(go()) == [{"n": 1}, {"n": 2}]
+
+
+def test_keepalive_comments_do_not_reset_the_idle_timeout():
+    raw = b": ping\n\n" * 12
+    cuts = list(range(8, len(raw), 8))
+    from parity.mock_responses import RawReply
+    ev, err, reqs, _ = _collect([RawReply(raw, cuts, delay=0.1)], stream_idle_timeout_ms=300, stream_max_retries=0)
+    assert str(err) == "stream disconnected before completion: idle timeout waiting for SSE"
+
+
+def test_idle_timeout_on_silence():
+    ev, err, reqs, _ = _collect([stall(ResponseStream().message("x").frames, after=1, seconds=3)],
+                                stream_idle_timeout_ms=200, stream_max_retries=0)
+    assert str(err) == "stream disconnected before completion: idle timeout waiting for SSE"

@@ -134,6 +134,8 @@ SCENARIOS = {
                         "request_max_retries = 0"),
     "http404_then_ok": (lambda: [http_error(404, "nope"), sse(text_stream("ok"))], ""),
     "http400": (lambda: [http_error(400, "bad thing", type_="invalid_request_error")], ""),
+    "keepalive_comments_idle": (lambda: [RawReply(b": ping\n\n" * 8, list(range(8, 64, 8)), delay=0.5),
+                                         sse(text_stream("ok"))], "stream_idle_timeout_ms = 1500"),
     "bad_utf8_then_ok": (lambda: [RawReply(b'event: response.created\ndata: {"type":"response.created",'
                                            b'"response":{"id":"r"}}\n\ndata: \xff\xfe\n\n'),
                                   sse(text_stream("ok"))], ""),

@@ -465,16 +465,27 @@ class ResponsesClient:
             decoder = SSEDecoder()
             stream = response.aiter_raw()
             yielded = _YIELDED
+            idle = self.idle_timeout
+            clock = asyncio.get_running_loop().time
+            timeout_at = asyncio.timeout_at
+            # upstream waits at most `idle` for the next *event*: bytes that complete none
+            # (keep-alive comments, a slowly trickling event) do not reset the clock
+            deadline = clock() + idle
             while True:
                 try:
-                    chunk = await stream.__anext__()
+                    async with timeout_at(deadline):
+                        chunk = await stream.__anext__()
                 except StopAsyncIteration:
                     break
-                except httpx.TimeoutException:
+                except (TimeoutError, httpx.TimeoutException):
                     raise E.StreamError("idle timeout waiting for SSE") from None
                 except httpx.HTTPError:
                     raise E.StreamError("Transport error: network error: error decoding response body") from None
-                for sse in decoder.feed(chunk):
+                sses = decoder.feed(chunk)
+                if not sses:
+                    continue
+                deadline = clock() + idle
+                for sse in sses:
                     ev = _decode_event(sse.data)
                     if ev is None:
                         continue
