@@ -446,3 +446,22 @@ def test_reference_session(scenario, twin, clean_env, workspace):
     home = workspace.parent / "home"
     home.mkdir(exist_ok=True)
     assert session_ours(STEPS[scenario], workspace, ours_env(home)) == SESSIONS[scenario]
+
+
+def test_output_and_exit_hooks(twin, clean_env, workspace):
+    deltas, exits = [], []
+    m = UnifiedExecProcessManager(cwd=str(workspace), shell="/bin/sh", env=clean_env, deterministic_ids=True,
+                                  on_output=lambda pid, d: deltas.append((pid, d)),
+                                  on_exit=lambda pid, code, t: exits.append((pid, code, t)))
+
+    async def go():
+        quick = await m.exec_command(["/bin/sh", "-c", "echo quick"])
+        slow = await m.exec_command(["/bin/sh", "-c", "echo a; sleep 0.5; echo b"], yield_time_ms=250)
+        await asyncio.sleep(1.0)  # not polled: the exit is still reported
+        return quick, slow
+
+    quick, slow = run(go())
+    assert quick.exit_code == 0 and slow.process_id == 1000  # the quick call's id was released
+    assert {pid for pid, _ in deltas} == {1000}
+    assert b"".join(d for _, d in deltas) == b"quick\na\nb\n"
+    assert exits == [(1000, 0, b"a\nb\n")]  # only sessions that outlived their call

@@ -225,9 +225,11 @@ class UnifiedExecProcess:
     """A spawned command with a pending-output buffer for the next collection, a transcript of
     everything (head+tail capped), and one wake-up future for any change (data, exit, EOF)."""
 
-    def __init__(self, handle: _spawn.ProcessHandle, tty: bool):
+    def __init__(self, handle: _spawn.ProcessHandle, tty: bool,
+                 on_output: Callable[[bytes], None] | None = None):
         self.handle = handle
         self.tty = tty
+        self.on_output = on_output
         self.pending = HeadTailBuffer(UNIFIED_EXEC_OUTPUT_MAX_BYTES)
         self.transcript = HeadTailBuffer(UNIFIED_EXEC_OUTPUT_MAX_BYTES)
         self._waiters: list[asyncio.Future] = []
@@ -239,6 +241,8 @@ class UnifiedExecProcess:
     def _on_output(self, data: bytes, _stream: int) -> None:
         self.pending.push_chunk(data)
         self.transcript.push_chunk(data)
+        if self.on_output is not None:
+            self.on_output(data)
         self._wake()
 
     async def _watch(self, ev: asyncio.Event) -> None:
@@ -381,6 +385,9 @@ class UnifiedExecProcessManager:
       max_write_stdin_yield_time_ms: background_terminal_max_timeout (default 300000).
       truncation_tokens: the model's tool-output token budget (min'ed with max_output_tokens).
       on_warning: receives the "maximum number of unified exec processes" model warning.
+      on_output(process_id, chunk): every output chunk as it arrives (ExecCommandOutputDelta).
+      on_exit(process_id, exit_code, transcript_bytes): a process that outlived its
+        exec_command call has exited (the background ExecCommandEnd), whether or not polled.
       deterministic_ids: ids 1000, 1001, ... instead of random 1000..99999 (tests).
     """
 
@@ -397,6 +404,8 @@ class UnifiedExecProcessManager:
         max_write_stdin_yield_time_ms: int = DEFAULT_MAX_BACKGROUND_TERMINAL_TIMEOUT_MS,
         truncation_tokens: int | None = None,
         on_warning: Callable[[str], None] | None = None,
+        on_output: Callable[[int, bytes], None] | None = None,
+        on_exit: Callable[[int, int | None, bytes], None] | None = None,
         deterministic_ids: bool = False,
     ):
         self.cwd = os.fspath(cwd) if cwd is not None else os.getcwd()
@@ -409,6 +418,8 @@ class UnifiedExecProcessManager:
         self.max_write_stdin_yield_time_ms = max_write_stdin_yield_time_ms
         self.truncation_tokens = truncation_tokens
         self.on_warning = on_warning
+        self.on_output = on_output
+        self.on_exit = on_exit
         self.deterministic_ids = deterministic_ids
         self._store = _Store()
 
@@ -442,14 +453,21 @@ class UnifiedExecProcessManager:
             return self.cwd
         return os.path.normpath(os.path.join(self.cwd, os.path.expanduser(workdir)))
 
-    def open_process(self, command: list[str], cwd: str, tty: bool) -> UnifiedExecProcess:
+    def open_process(self, command: list[str], cwd: str, tty: bool,
+                     process_id: int | None = None) -> UnifiedExecProcess:
         try:
             handle = _spawn.start_process(
                 command, cwd, self.child_env(), tty=tty, wrap_argv=self.wrap_argv
             )
         except OSError as exc:
             raise CreateProcess.rejected(exc) from exc
-        return UnifiedExecProcess(handle, tty)
+        cb = None
+        if self.on_output is not None and process_id is not None:
+            on_output = self.on_output
+
+            def cb(data: bytes, _pid: int = process_id) -> None:
+                on_output(_pid, data)
+        return UnifiedExecProcess(handle, tty, cb)
 
     def _store_process(self, process: UnifiedExecProcess, command: list[str], process_id: int,
                        tty: bool, started: float, call_id: str) -> None:
@@ -461,6 +479,8 @@ class UnifiedExecProcessManager:
             if victim is not None:
                 pruned = store.remove(victim)
         store.processes[process_id] = ProcessEntry(process, process_id, list(command), tty, started, call_id)
+        if self.on_exit is not None:
+            process.handle.loop.create_task(self._exit_watcher(process, process_id))
         if pruned is not None:
             pruned.process.terminate()
         n = len(store.processes)
@@ -470,6 +490,16 @@ class UnifiedExecProcessManager:
                 f"{WARNING_UNIFIED_EXEC_PROCESSES} and you currently have {n} processes open. "
                 f"Reuse older processes or close them to prevent automatic pruning of old processes"
             )
+
+    async def _exit_watcher(self, process: UnifiedExecProcess, process_id: int) -> None:
+        """spawn_exit_watcher: once the process has exited and its output is drained, report it."""
+        await process.handle.exited.wait()
+        try:
+            await asyncio.wait_for(process.handle.output_closed.wait(), _spawn.IO_DRAIN_TIMEOUT)
+        except asyncio.TimeoutError:
+            pass
+        if self.on_exit is not None:
+            self.on_exit(process_id, process.exit_code, process.transcript.to_bytes())
 
     def _refresh(self, process_id: int) -> tuple[str, int | None]:
         """("alive"|"exited"|"unknown", exit_code); an exited process leaves the store."""
@@ -498,7 +528,7 @@ class UnifiedExecProcessManager:
             process_id = self.allocate_process_id()
         cwd = self.resolve_workdir(workdir)
         try:
-            process = self.open_process(command, cwd, tty)
+            process = self.open_process(command, cwd, tty, process_id)
         except BaseException:
             self.release_process_id(process_id)
             raise
