@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import msgspec
 
@@ -35,6 +36,43 @@ def test_debug_models_live(args):
     assert ref.exit_code == 0
     assert (ours.exit_code, ours.stdout, ours.stderr) == (ref.exit_code, ref.stdout, ref.stderr)
     assert json.loads(ours.stdout)["models"][0]["slug"] == "gpt-5.5"
+
+
+def _catalog(env, kind: str) -> str:
+    if kind == "catalog":
+        d = json.loads((Path(__file__).resolve().parents[2] / "fixtures/model/cli/models-bundled.json").read_text())
+        d["models"] = d["models"][3:5]
+        return f'model_catalog_json = "{env.write("cat.json", json.dumps(d, indent=2))}"'
+    if kind == "bad_catalog":
+        return f'model_catalog_json = "{env.write("cat.json", "{not json")}"'
+    if kind == "trailing_catalog":
+        return f'model_catalog_json = "{env.write("cat.json", chr(123) + chr(125) + " x")}"'
+    return kind
+
+
+DEBUG_CASES = [
+    ("model = 5\nmodel = 6", ["debug", "models"]),
+    ('model_catalog_json = "/nonexistent.json"', ["debug", "models"]),
+    ('model_catalog_json = "/nonexistent.json"', ["debug", "models", "--bundled"]),
+    ("", ["--profile", "x", "debug", "models"]),
+    ("", ["--strict-config", "debug", "models"]),
+    ("", ["debug", "models", "--enable", "nope"]),
+    ("", ["debug", "models", "-c", "model_reasoning_effort=bogus"]),
+    ("catalog", ["debug", "models"]),
+    ("catalog", ["debug", "models", "--bundled"]),
+    ("bad_catalog", ["debug", "models"]),
+    ("trailing_catalog", ["debug", "models"]),
+]
+
+
+@pytest.mark.parametrize("top,args", DEBUG_CASES, ids=[f"{i}" for i in range(len(DEBUG_CASES))])
+def test_debug_models_config_live(top, args):
+    with RefEnv() as env:
+        env.config_top = _catalog(env, top)
+        env.write_config()
+        ref = env.run(args)
+        ours = env.run(args, which="ours")
+    assert (ours.exit_code, ours.stdout, ours.stderr) == (ref.exit_code, ref.stdout, ref.stderr)
 
 
 def _inputs(req) -> tuple[dict, list]:
