@@ -413,3 +413,13 @@ def test_large_stdin_write_does_not_block_the_loop(twin, clean_env):
         return bytes(out)
 
     assert run(go()).strip() == b"300000"
+
+
+def test_terminate_after_the_loop_closed_still_reaps(twin, clean_env):
+    async def go():
+        return spawn.start_process(["/bin/sleep", "30"], None, clean_env)
+
+    p = run(go())  # the loop is gone, the child still runs
+    p.terminate()
+    assert p.exit_code == 128 + signal.SIGKILL
+    assert_reaped(p.pid)

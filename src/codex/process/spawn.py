@@ -300,9 +300,21 @@ class ProcessHandle:
             set_winsize(self._stdin_fd, rows, cols)
 
     def terminate(self) -> None:
-        """Kill the process group and release the descriptors; reaping continues in the loop."""
+        """Kill the process group and release the descriptors; reaping continues in the loop
+        (or happens here, blocking briefly, when the loop is already closed)."""
         self.kill(signal.SIGKILL)
         self.close()
+        if self.exit_code is None and self.loop.is_closed():
+            try:
+                _, status = os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                status = 0
+            self.returncode = status
+            self.exit_code = exit_code_from_status(status)
+            self.signal = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+            if self._pidfd >= 0:
+                os.close(self._pidfd)
+                self._pidfd = -1
 
 
 def start_process(
