@@ -47,6 +47,8 @@ def _catalog(env, kind: str) -> str:
         return f'model_catalog_json = "{env.write("cat.json", "{not json")}"'
     if kind == "trailing_catalog":
         return f'model_catalog_json = "{env.write("cat.json", chr(123) + chr(125) + " x")}"'
+    if kind == "trailing_catalog2":
+        return f'model_catalog_json = "{env.write("cat.json", json.dumps({"models": []}) + chr(10) + "  x")}"'
     return kind
 
 
@@ -62,6 +64,7 @@ DEBUG_CASES = [
     ("catalog", ["debug", "models", "--bundled"]),
     ("bad_catalog", ["debug", "models"]),
     ("trailing_catalog", ["debug", "models"]),
+    ("trailing_catalog2", ["debug", "models"]),
 ]
 
 

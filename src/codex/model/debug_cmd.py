@@ -28,7 +28,13 @@ def _custom_catalog(path: str) -> bytes:
     from codex.model.catalog import bundled_models
 
     with open(path, "rb") as f:
-        data = json.loads(f.read())
+        text = f.read().decode("utf-8")
+    data, end = json.JSONDecoder().raw_decode(text, len(text) - len(text.lstrip()))
+    if isinstance(data, dict) and "models" not in data:
+        raise _SerdeError("missing field `models`", text, end)
+    rest = text[end:]
+    if rest.strip():
+        raise _SerdeError("trailing characters", text, end + len(rest) - len(rest.lstrip()) + 1)
     order: list[str] = []
     for m in bundled_models():
         for k in m:
@@ -49,6 +55,13 @@ _SERDE_WORDING = {
     "Expecting ':' delimiter": "expected `:`",
     "Unterminated string starting at": "EOF while parsing a string",
 }
+
+
+class _SerdeError(ValueError):
+    def __init__(self, msg: str, text: str, pos: int):
+        line = text.count("\n", 0, pos - 1) + 1
+        col = pos - (text.rfind("\n", 0, pos - 1) + 1)
+        super().__init__(f"{msg} at line {line} column {col}")
 
 
 def _serde_json_error(exc: ValueError) -> str:
