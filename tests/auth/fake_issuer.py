@@ -63,6 +63,9 @@ class FakeIssuer:
         self.pending_polls = 1
         self.refresh_error: tuple[int, str] | None = None
         self.authorize_error: str | None = None
+        self.token_error: tuple[int, str] | None = None  # authorization_code exchange failure
+        self.poll_error: tuple[int, str] | None = None   # device token poll failure
+        self.usercode_response: tuple[int, str] | None = None
         self.api_key = "sk-exchanged-api-key-0001"
         self.generation = 0
         self.access_exp: int | None = 4102444800  # 2100-01-01: deterministic tokens
@@ -115,11 +118,15 @@ class FakeIssuer:
                 if path == "/api/accounts/deviceauth/usercode":
                     if not issuer.device_enabled:
                         return self._send(404, b"not found")
+                    if issuer.usercode_response is not None:
+                        return self._send(issuer.usercode_response[0], issuer.usercode_response[1].encode())
                     return self._send(200, {"device_auth_id": "dev-1", "user_code": "ABCD-EFGH", "interval": "0"})
                 if path == "/api/accounts/deviceauth/token":
                     with issuer._lock:
                         issuer._polls += 1
                         polls = issuer._polls
+                    if issuer.poll_error is not None:
+                        return self._send(issuer.poll_error[0], issuer.poll_error[1].encode())
                     if polls <= issuer.pending_polls:
                         return self._send(403, {"error": "authorization_pending"})
                     verifier = "device-verifier-0123456789"
@@ -132,6 +139,8 @@ class FakeIssuer:
             def _token(self, form):
                 grant = form.get("grant_type")
                 if grant == "authorization_code":
+                    if issuer.token_error is not None:
+                        return self._send(issuer.token_error[0], issuer.token_error[1].encode())
                     entry = issuer.codes.pop(form.get("code", ""), None)
                     if entry is None:
                         return self._send(400, {"error": "invalid_grant", "error_description": "unknown code"})

@@ -107,9 +107,11 @@ CORRUPT = ["", "  ", "[]", '"x"', "{", '{"a":1', '{"a":1,}', '{"a" 1}', '{"a":"\
            '{"last_refresh": "2025-01-01T00:00:00+02:00"}', '{"tokens": 5}', '{"tokens": null}', '{"tokens":{}}',
            '{"tokens": {"id_token": 5}}', '{"tokens":{"id_token":"x","access_token":"a","refresh_token":"r"}}',
            '{"OPENAI_API_KEY":"a","OPENAI_API_KEY":"b"}', '{"OPENAI_API_KEY":"a" , "OPENAI_API_KEY" : "b"}',
-           '{"agent_identity": 5}', '{"a":"\x01"}', '{"a":"\\u12"}', '{"a":"x']
+           '{"agent_identity": 5}', '{"tokens":{"access_token":"a","refresh_token":"r","id_token":"x"}}',
+           '{"tokens":{"access_token":"a","refresh_token":"r","id_token":"x"} }', '{"a":"\x01"}', '{"a":"\\u12"}', '{"a":"x']
 JWTS = ["a.b.c", "a.b*.c", "a.YQ.c", "a.YQ==.c", "a.YR.c", "a.e30.c", "a.e30.c.d", ".e30.c", "a..c",
-        "a.eyJlbWFpbCI6NX0.c", "a.eyJodHRwczovL2FwaS5vcGVuYWkuY29tL2F1dGgiOjV9.c", "a.W10.c", "a.e30=.c"]
+        "a.eyJlbWFpbCI6NX0.c", "a.eyJodHRwczovL2FwaS5vcGVuYWkuY29tL2F1dGgiOjV9.c", "a.W10.c", "a.e30=.c",
+        "a.eyJodHRwczovL2FwaS5vcGVuYWkuY29tL2F1dGgiOiB7ImNoYXRncHRfcGxhbl90eXBlIjogNX19.c"]
 for i, text in enumerate(CORRUPT):
     CASES.append((f"corrupt-{i}", [("write", text), (["login", "status"], None, None)]))
 for i, jwt in enumerate(JWTS):
@@ -162,13 +164,32 @@ def _normalize_device(text: str, issuer: str) -> str:
     return text.replace(issuer, "<ISSUER>").replace(quote(issuer, safe=""), "<ISSUER>")
 
 
-@pytest.mark.parametrize("mode", ["ok", "pending-twice", "disabled"])
+DEVICE_MODES = {
+    "ok": {}, "pending-twice": {"pending_polls": 2}, "disabled": {"device_enabled": False},
+    "usercode-500": {"usercode_response": (500, "boom")},
+    "usercode-not-json": {"usercode_response": (200, "nope")},
+    "usercode-numeric-interval": {"usercode_response": (200, '{"device_auth_id":"d","user_code":"U","interval":5}')},
+    "usercode-missing-field": {"usercode_response": (200, '{"user_code":"U"}')},
+    "usercode-alias-and-bad-interval": {"usercode_response": (200, '{"device_auth_id":"d","usercode":"U","interval":"x1"}')},
+    "usercode-empty-interval": {"usercode_response": (200, '{"device_auth_id":"d","user_code":"U","interval":" "}')},
+    "poll-500": {"poll_error": (500, "boom")},
+    "poll-200-bad-body": {"poll_error": (200, "{}")},
+    "exchange-400-json": {"token_error": (400, '{"error":"invalid_grant","error_description":"bad code"}')},
+    "exchange-400-text": {"token_error": (400, "plain failure")},
+    "exchange-500-empty": {"token_error": (500, "")},
+    "exchange-200-bad-body": {"token_error": (200, '{"id_token":"x"}')},
+    "bad-id-token": {"token_error": (200, '{"id_token":"x","access_token":"a","refresh_token":"r"}')},
+}
+
+
+@pytest.mark.parametrize("mode", list(DEVICE_MODES))
 def test_device_code_login_matches_reference(mode):
     results = {}
     for which in ("reference", "ours"):
         with FakeIssuer() as issuer, RefEnv(tag="auth-dev") as env:
-            issuer.pending_polls = 2 if mode == "pending-twice" else 0
-            issuer.device_enabled = mode != "disabled"
+            issuer.pending_polls = 0
+            for k, v in DEVICE_MODES[mode].items():
+                setattr(issuer, k, v)
             r = env.run(["login", "--device-auth", "--experimental_issuer", issuer.base_url], which=which)
             auth = None
             p = env.codex_home / "auth.json"

@@ -82,12 +82,13 @@ class Enum(_Schema):
 
 
 class Field:
-    __slots__ = ("key", "schema", "has_default", "default", "attr")
+    __slots__ = ("key", "schema", "has_default", "default", "attr", "aliases")
 
     _NO_DEFAULT = object()
 
-    def __init__(self, key: str, schema, default=_NO_DEFAULT, attr: str | None = None):
+    def __init__(self, key: str, schema, default=_NO_DEFAULT, attr: str | None = None, aliases=()):
         self.key = key
+        self.aliases = tuple(aliases)
         self.schema = schema
         self.has_default = default is not Field._NO_DEFAULT
         self.default = None if not self.has_default else default
@@ -103,9 +104,14 @@ class Struct(_Schema):
 
 
 class Custom(_Schema):
-    def __init__(self, inner, convert, expecting: str | None = None):
+    """`deferred=True` (a `deserialize_with` function, an untagged enum): the error's position is
+    fixed by the enclosing struct, after its closing brace when that comes next; False (a visitor
+    error, e.g. chrono's): right after the value."""
+
+    def __init__(self, inner, convert, expecting: str | None = None, deferred: bool = True):
         self.inner = inner
         self.convert = convert
+        self.deferred = deferred
         self.optional = getattr(inner, "optional", False)
         self.expecting = expecting or inner.expecting
 
@@ -408,7 +414,10 @@ class _Reader:
             try:
                 return schema.convert(value)
             except CustomError as exc:
-                raise self.fix(_custom(str(exc))) from None
+                err = _custom(str(exc))
+                if schema.deferred and err.line == 0:
+                    raise _Deferred(err) from None
+                raise self.fix(err) from None
         if getattr(schema, "optional", False) and c == 0x6E:
             self.i += 1
             self.ident(b"ull")
@@ -467,6 +476,9 @@ class _Reader:
     def _struct_map(self, schema: Struct):
         self.i += 1
         by_key = {f.key: f for f in schema.fields}
+        for f in schema.fields:
+            for alias in f.aliases:
+                by_key[alias] = f
         seen: dict = {}
         try:
             for key in self.map_keys():
@@ -549,7 +561,10 @@ def _escape_debug(text: str) -> str:
 def from_bytes(data: bytes, schema):
     """Deserialize `data` as `schema` (serde_json::from_slice); raises `Error`."""
     r = _Reader(data)
-    value = r.typed(schema)
+    try:
+        value = r.typed(schema)
+    except _Deferred as d:
+        raise r.fix(d.error) from None
     r.end()
     return value
 

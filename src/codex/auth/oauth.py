@@ -28,6 +28,7 @@ import threading
 import time
 from urllib.parse import parse_qsl, quote, urlsplit
 
+from codex.auth import _json
 from codex.auth.manager import CLIENT_ID, originator, revoke_auth_tokens
 from codex.auth.storage import (
     AuthDotJson, IdTokenInfoError, TokenData, create_auth_storage, jwt_auth_claims, parse_chatgpt_jwt_claims,
@@ -511,14 +512,32 @@ def request_device_code(opts: ServerOptions, client) -> dict:
                              "verify the server URL.", "not_found")
         raise LoginError(f"device code request failed with status {_status_text(resp)}")
     try:
-        data = resp.json()
-        user_code = data.get("user_code", data.get("usercode"))
-        interval = data.get("interval")
-        interval = int(str(interval).strip()) if interval is not None else 0
-        return {"device_auth_id": str(data["device_auth_id"]), "user_code": str(user_code), "interval": interval,
-                "verification_url": f"{base}/codex/device"}
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise LoginError(f"invalid device code response: {exc}") from None
+        data = _json.from_bytes(resp.content, _USER_CODE_RESP)
+    except _json.Error as exc:
+        raise LoginError(str(exc)) from None
+    return {"device_auth_id": data["device_auth_id"], "user_code": data["user_code"], "interval": data["interval"],
+            "verification_url": f"{base}/codex/device"}
+
+
+def _parse_interval(value: str) -> int:
+    """Rust's `str::parse::<u64>` on the trimmed string, with its error texts."""
+    text = value.strip()
+    if not text:
+        raise _json.CustomError("cannot parse integer from empty string")
+    digits = text[1:] if text[0] == "+" and len(text) > 1 else text
+    if not digits.isascii() or not digits.isdigit():
+        raise _json.CustomError("invalid digit found in string")
+    number = int(digits)
+    if number >= 2 ** 64:
+        raise _json.CustomError("number too large to fit in target type")
+    return number
+
+
+_USER_CODE_RESP = _json.Struct("UserCodeResp", [
+    _json.Field("device_auth_id", _json.STRING),
+    _json.Field("user_code", _json.STRING, aliases=("usercode",)),
+    _json.Field("interval", _json.Custom(_json.STRING, _parse_interval), 0),
+])
 
 
 def poll_for_token(opts: ServerOptions, client, device: dict, sleep=time.sleep, clock=time.monotonic) -> dict:

@@ -318,7 +318,7 @@ _AUTH_DOT_JSON = _json.Struct("AuthDotJson", [
     _json.Field("OPENAI_API_KEY", _json.OPT_STRING, attr="openai_api_key"),
     _json.Field("tokens", _json.Custom(_TOKEN_DATA, lambda d: None if d is None else TokenData(**d)), None),
     _json.Field("last_refresh", _json.Custom(_json.OPT_STRING, _convert_last_refresh,
-                                             "an RFC 3339 formatted date and time string"), None),
+                                             "an RFC 3339 formatted date and time string", deferred=False), None),
     _json.Field("agent_identity", _json.OPT_STRING, None),
 ])
 
