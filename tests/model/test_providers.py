@@ -184,3 +184,44 @@ def test_real_auth_manager_satisfies_the_protocol(tmp_path):
     m = AuthManager(str(tmp_path))
     assert isinstance(m, M.AuthProvider)
     assert asyncio.run(m.headers()) == {}
+
+
+def test_request_compression_only_for_chatgpt_on_openai():
+    from codex.model.client import ResponsesClient
+
+    class Chatgpt:
+        auth_mode = "chatgpt"
+
+        async def headers(self):
+            return {"authorization": "Bearer t"}
+
+    c = ResponsesClient.from_config({}, Chatgpt(), environ={})
+    assert c.url.startswith("https://chatgpt.com/backend-api/codex")
+    try:
+        import zstandard  # noqa: F401
+        assert c._compress is not None
+    except ImportError:
+        assert c._compress is None      # no zstd module: sent uncompressed
+    c = ResponsesClient.from_config({}, Chatgpt(), environ={}, enable_request_compression=False)
+    assert c._compress is None
+    c = ResponsesClient.from_config({}, M.BearerAuth("k"), environ={})
+    assert c._compress is None
+
+
+def test_compressed_body_on_the_wire():
+    from parity.mock_responses import MockResponses, sse, text_stream
+    from codex.model.client import ResponsesClient
+
+    async def go():
+        with MockResponses([sse(text_stream("x"))]) as mock:
+            c = ResponsesClient(ModelProviderInfo(name="m", base_url=mock.base_url), M.BearerAuth("k"))
+            c._compress = lambda b: b"Z" + b[::-1]
+            try:
+                async for _ in c.stream_turn({"a": 1}, [("content-type", "application/json")]):
+                    pass
+            finally:
+                await c.aclose()
+            return mock.responses_requests()[0]
+    r = asyncio.run(go())
+    assert r.header("content-encoding") == "zstd" and r.body == b"Z" + b'{"a":1}'[::-1]
+    assert int(r.header("content-length")) == len(r.body)

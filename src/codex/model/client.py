@@ -327,7 +327,7 @@ class ResponsesClient:
                  chatgpt_auth: bool = False, environ: Mapping[str, str] | None = None,
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
                  rand: Callable[[], float] = random.random, transport: Any = None,
-                 path: str = "responses"):
+                 path: str = "responses", compress_requests: bool = False):
         self.provider = provider
         self.auth = auth if auth is not None else NoAuth()
         self.url = provider.url_for(path, chatgpt_auth)
@@ -339,6 +339,9 @@ class ResponsesClient:
         self._rand = rand
         self._transport = transport
         self._http = None
+        # zstd request bodies (`enable_request_compression`, ChatGPT auth + the OpenAI provider);
+        # needs the `zstandard` module, else bodies go out uncompressed
+        self._compress = _zstd_compressor() if compress_requests else None
 
     @classmethod
     def from_config(cls, config_raw: Mapping[str, Any], auth: AuthProvider | None = None, *,
@@ -357,6 +360,8 @@ class ResponsesClient:
             auth = BearerAuth(provider.experimental_bearer_token)
         chatgpt = getattr(auth, "auth_mode", None) in ("chatgpt", "chatgptAuthTokens")
         kw.setdefault("chatgpt_auth", chatgpt)
+        compression = kw.pop("enable_request_compression", True)
+        kw.setdefault("compress_requests", bool(compression and chatgpt and provider.is_openai()))
         return cls(provider, auth, environ=environ, **kw)
 
     # -- lifecycle
@@ -395,6 +400,9 @@ class ResponsesClient:
         hdrs = _merge_headers(headers, self.provider_headers, auth_headers)
         url = httpx.URL(self.url)
         host = url.netloc.decode("ascii")
+        if self._compress is not None:
+            body = self._compress(body)
+            hdrs.append(("content-encoding", "zstd"))
         hdrs.append(("host", host))
         hdrs.append(("content-length", str(len(body))))
         request = httpx.Request("POST", url, headers=hdrs, content=body)
@@ -546,6 +554,15 @@ class ResponsesClient:
                 yield Reconnecting(message=f"Reconnecting... {retries}/{max_retries} ({err})",
                                    attempt=retries, max_retries=max_retries, delay=delay, error=err)
                 await self._sleep(delay)
+
+
+def _zstd_compressor():
+    try:
+        import zstandard
+    except ImportError:
+        return None
+    compressor = zstandard.ZstdCompressor(level=3)
+    return compressor.compress
 
 
 async def _drain(stream, limit: float = 0.25) -> None:
