@@ -253,3 +253,70 @@ def test_second_device_login_revokes_superseded_tokens_like_reference():
     assert results["ours"] == results["reference"]
     assert results["ours"][0] == [{"token": "refresh-1", "token_type_hint": "refresh_token",
                                    "client_id": "app_EMoamEEZ73f0CkXaXp7hrann"}]
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def _browser_session(env: RefEnv, which: str, requests_to_send):
+    """Start `codex login` (browser flow, port 1455, no browser in the sandbox), send the callback
+    server the given requests, and return what came back."""
+    import subprocess
+    import urllib.error
+    import urllib.request
+    from urllib.parse import parse_qs, urlsplit
+
+    extra = {"CODEX_LOGIN_NO_BROWSER": "1"} if which == "ours" else {}
+    proc = subprocess.Popen(env.command(which) + ["login"], env=env.env(which, extra), cwd=env.cwd,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        head = "".join(proc.stderr.readline() for _ in range(6))
+        url = [ln for ln in head.splitlines() if ln.startswith("https://")][0]
+        state = parse_qs(urlsplit(url).query)["state"][0]
+        replies = []
+        for path in requests_to_send:
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:1455" + path.replace("<STATE>", state), timeout=10) as r:
+                    replies.append((r.status, r.headers.get("Content-Type"), r.read()[:40]))
+            except urllib.error.HTTPError as e:
+                replies.append((e.code, e.headers.get("Content-Type"), e.read()[:40]))
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    head = re.sub(r"(code_challenge|state)=[A-Za-z0-9_-]+", r"\1=<X>", head)
+    return head, replies, proc.returncode, out, err
+
+
+@pytest.mark.parametrize("requests_to_send", [
+    ["/auth/callback?code=x&state=wrong", "/nope", "/cancel"],
+    ["/auth/callback?state=<STATE>&error=access_denied&error_description=nope"],
+    ["/auth/callback?state=<STATE>"],
+], ids=["mismatch-then-cancel", "oauth-error", "missing-code"])
+def test_browser_login_server_matches_reference(requests_to_send):
+    if not _port_free(1455):
+        pytest.skip("127.0.0.1:1455 is in use (a login server is running)")
+    results = {}
+    for which in ("reference", "ours"):
+        with RefEnv(tag="auth-web") as env:
+            results[which] = _browser_session(env, which, requests_to_send)
+            results[which] += (_auth_json(env),)
+    ref, ours = results["reference"], results["ours"]
+    # the error pages differ (our own HTML); status and content type must not
+    assert [(s, t) for s, t, _ in ours[1]] == [(s, t) for s, t, _ in ref[1]]
+    assert [b for s, t, b in ours[1] if not (t or "").startswith("text/html")] == \
+        [b for s, t, b in ref[1] if not (t or "").startswith("text/html")]
+    assert (ours[0], ours[2], ours[3], ours[4], ours[5]) == (ref[0], ref[2], ref[3], ref[4], ref[5])
