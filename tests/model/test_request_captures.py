@@ -125,3 +125,18 @@ def test_turn_metadata_header_is_compact_and_ordered():
     req = first_request("text_only")
     meta = json.loads(req["headers"]["x-codex-turn-metadata"])
     assert R.turn_metadata_header(meta) == req["headers"]["x-codex-turn-metadata"]
+
+
+def test_options_from_config_reproduce_captured_bodies():
+    from model_helpers import INSTRUCTIONS
+
+    opts = R.options_from_config({"model": "gpt-5.5"})
+    assert opts["instructions"] == INSTRUCTIONS and opts["model_info"].slug == "gpt-5.5"
+    req = first_request("reasoning_config")
+    opts = R.options_from_config({"model_reasoning_effort": "high", "model_reasoning_summary": "detailed"})
+    body = R.build_body(**opts, input=req["body"]["input"], tools=req["body"]["tools"],
+                        prompt_cache_key=req["body"]["prompt_cache_key"],
+                        installation_id=req["body"]["client_metadata"]["x-codex-installation-id"])
+    assert body == req["body"]
+    assert R.options_from_config({"base_instructions": "X"})["instructions"] == "X"
+    assert R.options_from_config({"personality": "friendly"})["instructions"] != INSTRUCTIONS

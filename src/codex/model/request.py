@@ -284,3 +284,34 @@ def installation_id(codex_home: str) -> str:
         return new
     finally:
         os.close(fd)
+
+
+# ---------------------------------------------------------------------------------------------
+# From the config
+# ---------------------------------------------------------------------------------------------
+
+
+def options_from_config(config_raw: Mapping[str, Any], model: str | None = None) -> dict:
+    """`build_body` keyword arguments that follow from the effective config: the model
+    (`model`, default gpt-5.5) and its catalog entry, `model_reasoning_effort`,
+    `model_reasoning_summary`, `model_verbosity`, and the instructions: `base_instructions`, else
+    the file `model_instructions_file` names, else the model's own with `personality` (default
+    "pragmatic"; "none" gives the catalog's plain `base_instructions`)."""
+    from codex.model import catalog
+
+    slug = model or config_raw.get("model") or catalog.DEFAULT_MODEL
+    info = catalog.model_info(slug)
+    instructions = config_raw.get("base_instructions")
+    if instructions is None and config_raw.get("model_instructions_file"):
+        with open(os.path.expanduser(str(config_raw["model_instructions_file"])), encoding="utf-8") as f:
+            instructions = f.read()
+    if instructions is None:
+        personality = config_raw.get("personality") or catalog.DEFAULT_PERSONALITY
+        instructions = info.base_instructions(None if personality == "none" else personality)
+    return {
+        "model_info": info,
+        "instructions": instructions,
+        "reasoning_effort": config_raw.get("model_reasoning_effort"),
+        "reasoning_summary": config_raw.get("model_reasoning_summary"),
+        "verbosity": config_raw.get("model_verbosity"),
+    }
