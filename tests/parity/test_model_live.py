@@ -229,3 +229,31 @@ def test_connection_refused_live():
             await client.aclose()
         return lines
     assert asyncio.run(go()) == _ref_lines(res.jsonl())
+
+
+MODEL_CASES = [(m, p) for m in ("gpt-5.5", "gpt-5.4", "gpt-5.4-mini", "gpt-5.3-codex", "gpt-5.2", "codex-auto-review")
+               for p in (None, "friendly", "none")]
+
+
+@pytest.mark.parametrize("model,personality", MODEL_CASES)
+def test_body_per_model_and_personality_live(model, personality):
+    """Every catalog model (x personality): the body our builders make from the config equals
+    the reference's (instructions included), given the same input items and tools."""
+    from codex.model import request as R
+
+    args = ["exec", "--json", "--skip-git-repo-check", "-c", f"model={model}"]
+    cfg = {"model": model}
+    if personality:
+        args += ["-c", f"personality={personality}"]
+        cfg["personality"] = personality
+    with MockResponses([sse(text_stream("ok"))]) as mock, RefEnv(mock) as env:
+        res = env.run([*args, "Say hello."])
+        reqs = mock.responses_requests()
+    assert reqs, res.describe()
+    ref = reqs[0].json
+    body = R.build_body(**R.options_from_config(cfg), input=ref["input"], tools=ref["tools"],
+                        prompt_cache_key=ref["prompt_cache_key"],
+                        installation_id=ref["client_metadata"]["x-codex-installation-id"])
+    assert list(body) == list(ref)
+    assert body == ref
+    assert R.encode_body(body) == reqs[0].body

@@ -77,11 +77,15 @@ class ModelInfo:
         return cw * int(self.raw.get("effective_context_window_percent", 95)) // 100
 
     def base_instructions(self, personality: str | None = DEFAULT_PERSONALITY) -> str:
+        """The template filled with `personality_<name>` ("none"/None: `personality_default`,
+        as the reference does for `personality = "none"`); the plain `base_instructions` when
+        the model has no template or no such variable."""
         messages = self.raw.get("model_messages") or {}
         template = messages.get("instructions_template")
-        if template and personality is not None:
+        if template:
             variables = messages.get("instructions_variables") or {}
-            text = variables.get(f"personality_{personality}")
+            key = "personality_default" if personality in (None, "none") else f"personality_{personality}"
+            text = variables.get(key)
             if text is not None:
                 return template.replace(_PERSONALITY_PLACEHOLDER, text)
         return self.raw.get("base_instructions", "")

@@ -296,7 +296,7 @@ def options_from_config(config_raw: Mapping[str, Any], model: str | None = None)
     (`model`, default gpt-5.5) and its catalog entry, `model_reasoning_effort`,
     `model_reasoning_summary`, `model_verbosity`, and the instructions: `base_instructions`, else
     the file `model_instructions_file` names, else the model's own with `personality` (default
-    "pragmatic"; "none" gives the catalog's plain `base_instructions`)."""
+    "pragmatic"; "none" fills in the template's `personality_default`)."""
     from codex.model import catalog
 
     slug = model or config_raw.get("model") or catalog.DEFAULT_MODEL
@@ -307,7 +307,7 @@ def options_from_config(config_raw: Mapping[str, Any], model: str | None = None)
             instructions = f.read()
     if instructions is None:
         personality = config_raw.get("personality") or catalog.DEFAULT_PERSONALITY
-        instructions = info.base_instructions(None if personality == "none" else personality)
+        instructions = info.base_instructions(personality)
     return {
         "model_info": info,
         "instructions": instructions,
