@@ -114,15 +114,12 @@ def test_capture_large_output_truncation(manager):
 
 def test_capture_failing_command(manager):
     missing = "/nonexistent"
-    subst = None
     if os.path.exists(missing):  # some machines have it: use a path that really is missing
         n = 0
         while os.path.exists(f"/nonexistent-{n}"):
             n += 1
         missing = f"/nonexistent-{n}"
-
-        def subst(s):
-            return s.replace("/nonexistent", missing)
+    subst = (lambda s: s.replace("/nonexistent", missing)) if missing != "/nonexistent" else None
     [(got, exp)] = run(replay(manager, CAPTURES["failing_command"], subst))
     if subst:
         exp = with_token_count(subst(exp))

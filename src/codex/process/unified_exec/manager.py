@@ -461,12 +461,10 @@ class UnifiedExecProcessManager:
             )
         except OSError as exc:
             raise CreateProcess.rejected(exc) from exc
-        cb = None
+        cb: Callable[[bytes], None] | None = None
         if self.on_output is not None and process_id is not None:
-            on_output = self.on_output
-
-            def cb(data: bytes, _pid: int = process_id) -> None:
-                on_output(_pid, data)
+            on_output, pid = self.on_output, process_id
+            cb = lambda data: on_output(pid, data)  # noqa: E731
         return UnifiedExecProcess(handle, tty, cb)
 
     def _store_process(self, process: UnifiedExecProcess, command: list[str], process_id: int,
