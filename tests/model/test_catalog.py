@@ -61,3 +61,23 @@ def test_debug_models_cli(tmp_path, args, fixture):
     assert r.stderr == b""
     assert r.stdout == (FIX / "cli" / fixture).read_bytes()
     json.loads(r.stdout)
+
+
+def test_personalities():
+    info = catalog.model_info("gpt-5.5")
+    t = info["model_messages"]["instructions_template"]
+    v = info["model_messages"]["instructions_variables"]
+    assert info.base_instructions("none") == t.replace("{{ personality }}", v["personality_default"])
+    assert info.base_instructions(None) == info.base_instructions("none")
+    assert info.base_instructions("friendly") == t.replace("{{ personality }}", v["personality_friendly"])
+    # no template: the plain base instructions
+    assert catalog.model_info("gpt-5.2").base_instructions() == catalog.model_info("gpt-5.2")["base_instructions"]
+
+
+def test_service_tier():
+    from codex.model.request import request_service_tier
+
+    assert request_service_tier(catalog.model_info("gpt-5.5"), "fast") == "priority"
+    assert request_service_tier(catalog.model_info("gpt-5.5"), "flex") is None
+    assert request_service_tier(catalog.model_info("gpt-5.4-mini"), "fast") is None
+    assert request_service_tier(catalog.model_info("gpt-5.5"), None) is None

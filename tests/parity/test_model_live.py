@@ -257,3 +257,31 @@ def test_body_per_model_and_personality_live(model, personality):
     assert list(body) == list(ref)
     assert body == ref
     assert R.encode_body(body) == reqs[0].body
+
+
+OPTION_CASES = [
+    ("gpt-5.5", {"service_tier": "fast"}), ("gpt-5.5", {"service_tier": "flex"}),
+    ("gpt-5.5", {"service_tier": "priority"}), ("gpt-5.4-mini", {"service_tier": "fast"}),
+    ("gpt-5.5", {"model_verbosity": "high"}), ("gpt-5.4-mini", {"model_verbosity": "low"}),
+    ("gpt-5.5", {"model_reasoning_effort": "none"}), ("gpt-5.5", {"model_reasoning_effort": "xhigh"}),
+    ("gpt-5.2", {"model_reasoning_summary": "concise"}), ("gpt-5.5", {"model_reasoning_summary": "none"}),
+]
+
+
+@pytest.mark.parametrize("model,opts", OPTION_CASES, ids=[f"{m}-{list(o.items())[0]}" for m, o in OPTION_CASES])
+def test_body_options_live(model, opts):
+    from codex.model import request as R
+
+    args = ["exec", "--json", "--skip-git-repo-check", "-c", f"model={model}"]
+    for k, v in opts.items():
+        args += ["-c", f"{k}={v}"]
+    with MockResponses([sse(text_stream("ok"))]) as mock, RefEnv(mock) as env:
+        res = env.run([*args, "Say hello."])
+        reqs = mock.responses_requests()
+    assert reqs, res.describe()
+    ref = reqs[0].json
+    body = R.build_body(**R.options_from_config({"model": model, **opts}), input=ref["input"], tools=ref["tools"],
+                        prompt_cache_key=ref["prompt_cache_key"],
+                        installation_id=ref["client_metadata"]["x-codex-installation-id"])
+    assert body == ref and list(body) == list(ref)
+    assert R.encode_body(body) == reqs[0].body

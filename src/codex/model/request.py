@@ -294,7 +294,7 @@ def installation_id(codex_home: str) -> str:
 def options_from_config(config_raw: Mapping[str, Any], model: str | None = None) -> dict:
     """`build_body` keyword arguments that follow from the effective config: the model
     (`model`, default gpt-5.5) and its catalog entry, `model_reasoning_effort`,
-    `model_reasoning_summary`, `model_verbosity`, and the instructions: `base_instructions`, else
+    `model_reasoning_summary`, `model_verbosity`, `service_tier`, and the instructions: `base_instructions`, else
     the file `model_instructions_file` names, else the model's own with `personality` (default
     "pragmatic"; "none" fills in the template's `personality_default`)."""
     from codex.model import catalog
@@ -314,4 +314,15 @@ def options_from_config(config_raw: Mapping[str, Any], model: str | None = None)
         "reasoning_effort": config_raw.get("model_reasoning_effort"),
         "reasoning_summary": config_raw.get("model_reasoning_summary"),
         "verbosity": config_raw.get("model_verbosity"),
+        "service_tier": request_service_tier(info, config_raw.get("service_tier")),
     }
+
+
+def request_service_tier(model_info, configured: str | None) -> str | None:
+    """`service_tier` as sent: the configured tier ("fast" is the catalog's "priority") when the
+    model lists it among its `service_tiers`, else none (the reference drops it silently)."""
+    if not configured:
+        return None
+    tier = "priority" if configured == "fast" else str(configured)
+    ids = {t.get("id") for t in (model_info.get("service_tiers") or []) if isinstance(t, dict)}
+    return tier if tier in ids else None
