@@ -81,3 +81,10 @@ def test_service_tier():
     assert request_service_tier(catalog.model_info("gpt-5.5"), "flex") is None
     assert request_service_tier(catalog.model_info("gpt-5.4-mini"), "fast") is None
     assert request_service_tier(catalog.model_info("gpt-5.5"), None) is None
+
+
+def test_fallback_instructions_for_unknown_models():
+    text = catalog.model_info("my-local-model").base_instructions("friendly")
+    assert text == catalog.fallback_instructions()
+    assert text.startswith("You are a coding agent running in the Codex CLI, a terminal-based coding assistant.")
+    assert len(text) == 20771

@@ -285,3 +285,21 @@ def test_body_options_live(model, opts):
                         installation_id=ref["client_metadata"]["x-codex-installation-id"])
     assert body == ref and list(body) == list(ref)
     assert R.encode_body(body) == reqs[0].body
+
+
+@pytest.mark.parametrize("model", ["gpt-5.1-codex", "my-local-model"])
+def test_unknown_model_body_live(model):
+    """A slug outside the catalog: the fallback prompt (byte-identical), no reasoning, no
+    text controls, no parallel tool calls."""
+    from codex.model import request as R
+
+    with MockResponses([sse(text_stream("ok"))]) as mock, RefEnv(mock) as env:
+        res = env.run(["exec", "--json", "--skip-git-repo-check", "-c", f"model={model}", "Say hello."])
+        reqs = mock.responses_requests()
+    assert reqs, res.describe()
+    ref = reqs[0].json
+    body = R.build_body(**R.options_from_config({"model": model}), input=ref["input"], tools=ref["tools"],
+                        prompt_cache_key=ref["prompt_cache_key"],
+                        installation_id=ref["client_metadata"]["x-codex-installation-id"])
+    assert body == ref and list(body) == list(ref)
+    assert R.encode_body(body) == reqs[0].body

@@ -22,7 +22,7 @@ from typing import Any
 
 __all__ = [
     "DEFAULT_MODEL", "DEFAULT_PERSONALITY", "ModelInfo", "bundled_catalog_bytes", "bundled_models",
-    "find_model", "model_info",
+    "fallback_instructions", "find_model", "model_info",
 ]
 
 DEFAULT_MODEL = "gpt-5.5"
@@ -116,8 +116,18 @@ _FALLBACK = {
 }
 
 
+@lru_cache(maxsize=1)
+def fallback_instructions() -> str:
+    """The instructions 0.136.0 sends for a model the catalog does not know (core's
+    prompt.md: "You are a coding agent running in the Codex CLI..."), shipped verbatim as
+    `fallback_instructions.md`."""
+    with open(os.path.join(os.path.dirname(_PATH), "fallback_instructions.md"), encoding="utf-8") as f:
+        return f.read()
+
+
 def model_info(slug: str) -> ModelInfo:
     found = find_model(slug)
     if found is not None:
         return found
-    return ModelInfo({"slug": slug, "display_name": slug, **_FALLBACK}, known=False)
+    return ModelInfo({"slug": slug, "display_name": slug, **_FALLBACK,
+                      "base_instructions": fallback_instructions()}, known=False)
