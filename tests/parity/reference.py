@@ -101,11 +101,16 @@ def _installed_binary(prefix: Path = REF_PREFIX) -> Path | None:
 def _check_version(binary: Path) -> None:
     if not os.access(binary, os.X_OK):
         raise ReferenceUnavailable(f"reference {binary} is not executable")
+    # A throwaway HOME/CODEX_HOME: the reference creates CODEX_HOME (and its arg0 links) on start.
+    home = Path(tempfile.mkdtemp(prefix="codex-ref-version-", dir=scratch_parent()))
     try:
         proc = subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=30,
-                              stdin=subprocess.DEVNULL, env={"PATH": BASE_PATH, "HOME": "/nonexistent"})
+                              stdin=subprocess.DEVNULL,
+                              env={"PATH": BASE_PATH, "HOME": str(home), "CODEX_HOME": str(home / ".codex")})
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ReferenceUnavailable(f"reference {binary} does not run: {exc}") from exc
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
     if proc.stdout.strip() != f"codex-cli {REF_VERSION}":
         raise ReferenceUnavailable(f"reference {binary} --version printed {proc.stdout.strip()!r} "
                                    f"(exit {proc.returncode}), expected 'codex-cli {REF_VERSION}'")
