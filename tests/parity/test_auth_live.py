@@ -195,7 +195,6 @@ def test_device_code_login_matches_reference(mode):
             p = env.codex_home / "auth.json"
             if p.exists():
                 data = json.loads(p.read_text())
-                # ours keeps microseconds, the reference nanoseconds
                 assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", data["last_refresh"])
                 data["last_refresh"] = "<TS>"
                 auth = (oct(p.stat().st_mode & 0o777), list(data), data)

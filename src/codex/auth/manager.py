@@ -24,7 +24,7 @@ import os
 
 from codex.auth.storage import (
     AuthDotJson, AuthStorageError, IdTokenInfoError, TokenData, create_auth_storage, parse_chatgpt_jwt_claims,
-    parse_jwt_expiration,
+    parse_jwt_expiration, utc_now,
 )
 
 __all__ = [
@@ -353,7 +353,7 @@ def persist_tokens(storage, id_token=None, access_token=None, refresh_token=None
         adj.tokens.access_token = access_token
     if refresh_token is not None:
         adj.tokens.refresh_token = refresh_token
-    adj.last_refresh = _dt.datetime.now(_dt.timezone.utc)
+    adj.last_refresh = utc_now()
     storage.save(adj)
     return adj
 

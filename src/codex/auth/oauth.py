@@ -19,7 +19,6 @@ Tokens never go to stderr or the logs.
 from __future__ import annotations
 
 import base64
-import datetime as _dt
 import hashlib
 import html
 import secrets
@@ -32,6 +31,7 @@ from codex.auth import _json
 from codex.auth.manager import CLIENT_ID, originator, revoke_auth_tokens
 from codex.auth.storage import (
     AuthDotJson, IdTokenInfoError, TokenData, create_auth_storage, jwt_auth_claims, parse_chatgpt_jwt_claims,
+    utc_now,
 )
 
 __all__ = [
@@ -223,7 +223,7 @@ def persist_tokens(opts: ServerOptions, api_key, id_token: str, access_token: st
     account = jwt_auth_claims(id_token).get("chatgpt_account_id")
     tokens = TokenData(info, access_token, refresh_token, account if isinstance(account, str) else None)
     auth = AuthDotJson(auth_mode="chatgpt", openai_api_key=api_key, tokens=tokens,
-                       last_refresh=_dt.datetime.now(_dt.timezone.utc))
+                       last_refresh=utc_now())
     storage.save(auth)
     if previous is not None and previous.resolved_mode == "chatgpt" and previous.tokens is not None:
         old = previous.tokens

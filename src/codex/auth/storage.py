@@ -29,7 +29,7 @@ __all__ = [
     "AuthDotJson", "AuthStorageError", "AutoAuthStorage", "EphemeralAuthStorage", "FileAuthStorage",
     "IdTokenInfo", "IdTokenInfoError", "KEYRING_SERVICE", "KeyringAuthStorage", "TokenData",
     "compute_store_key", "create_auth_storage", "format_rfc3339", "get_auth_file", "parse_chatgpt_jwt_claims",
-    "parse_jwt_expiration", "parse_rfc3339",
+    "parse_jwt_expiration", "parse_rfc3339", "Timestamp", "utc_now",
 ]
 
 KEYRING_SERVICE = "Codex Auth"
@@ -217,7 +217,7 @@ def parse_rfc3339(text: str) -> _dt.datetime:
     minute = digits(2)
     lit(":")
     second = digits(2)
-    micro = 0
+    micro = nanos = 0
     if pos < len(s) and s[pos] == ".":
         pos += 1
         start = pos
@@ -227,6 +227,7 @@ def parse_rfc3339(text: str) -> _dt.datetime:
         if not frac:
             raise _ChronoError("input contains invalid characters" if pos < len(s) else "premature end of input")
         micro = int((frac + "000000")[:6])
+        nanos = int((frac + "000000000")[6:9])
     need(1)
     if s[pos] in "Zz":
         pos += 1
@@ -245,22 +246,61 @@ def parse_rfc3339(text: str) -> _dt.datetime:
     leap = second == 60
     try:
         value = _dt.datetime(year, month, day, hour, minute, 59 if leap else second, micro,
-                             tzinfo=_dt.timezone(_dt.timedelta(minutes=offset)))
-    except ValueError:
+                             tzinfo=_dt.timezone(_dt.timedelta(minutes=offset))).astimezone(_dt.timezone.utc)
+    except (ValueError, OverflowError):
         raise _ChronoError("input is out of range") from None
-    return value.astimezone(_dt.timezone.utc)
+    return Timestamp.make(value, nanos)
+
+
+class Timestamp(_dt.datetime):
+    """A UTC datetime that keeps nanoseconds (`nanos`, 0..999 below the microsecond), as chrono
+    does; `Timestamp.now()` reads the clock in nanoseconds."""
+
+    nanos = 0
+
+    @classmethod
+    def make(cls, value: _dt.datetime, nanos: int = 0) -> "Timestamp":
+        value = value.astimezone(_dt.timezone.utc)
+        out = cls(value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond,
+                  tzinfo=_dt.timezone.utc)
+        out.nanos = nanos
+        return out
+
+    @classmethod
+    def now(cls, tz=None):
+        import time
+
+        ns = time.time_ns()
+        base = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc) + _dt.timedelta(microseconds=ns // 1000)
+        return cls.make(base, ns % 1000)
+
+    def __reduce_ex__(self, protocol):
+        return (_timestamp, (_dt.datetime(self.year, self.month, self.day, self.hour, self.minute, self.second,
+                                          self.microsecond, tzinfo=_dt.timezone.utc), self.nanos))
+
+
+def _timestamp(value, nanos):
+    return Timestamp.make(value, nanos)
+
+
+def utc_now() -> _dt.datetime:
+    return Timestamp.now()
 
 
 def format_rfc3339(value: _dt.datetime) -> str:
-    """How serde writes a chrono `DateTime<Utc>`: `2025-01-01T00:00:00.123456Z` (fraction only
-    when non-zero, in groups of 3 digits)."""
+    """How serde writes a chrono `DateTime<Utc>`: `2025-01-01T00:00:00.123456789Z` (the fraction
+    only when non-zero, in 3, 6 or 9 digits)."""
+    nanos = getattr(value, "nanos", 0)
     value = value.astimezone(_dt.timezone.utc)
     base = value.strftime("%Y-%m-%dT%H:%M:%S")
-    if value.microsecond:
-        if value.microsecond % 1000 == 0:
-            base += f".{value.microsecond // 1000:03d}"
+    total = value.microsecond * 1000 + nanos
+    if total:
+        if total % 1_000_000 == 0:
+            base += f".{total // 1_000_000:03d}"
+        elif total % 1000 == 0:
+            base += f".{total // 1000:06d}"
         else:
-            base += f".{value.microsecond:06d}"
+            base += f".{total:09d}"
     return base + "Z"
 
 
