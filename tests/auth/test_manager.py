@@ -147,3 +147,21 @@ def test_load_auth_modes(codex_home):
     (codex_home / "auth.json").write_text("{}")
     auth = load_auth(str(codex_home))
     assert auth.mode == "chatgpt" and auth.account_id is None
+
+
+def test_enforce_login_restrictions(codex_home):
+    from codex.auth.manager import AuthStorageError, enforce_login_restrictions
+
+    home = str(codex_home)
+    login_with_api_key(home, "sk-1")
+    enforce_login_restrictions(home, forced_login_method="api", forced_chatgpt_workspace_id="ws")
+    with pytest.raises(AuthStorageError, match="^ChatGPT login is required, but an API key is currently being used. "
+                                               "Logging out.$"):
+        enforce_login_restrictions(home, forced_login_method="chatgpt")
+    assert not (codex_home / "auth.json").exists()
+    _save_chatgpt(codex_home, account="acct-123")
+    enforce_login_restrictions(home, forced_chatgpt_workspace_id=["x", "acct-123"])
+    with pytest.raises(AuthStorageError, match=r"^Login is restricted to workspace\(s\) a, b, but current credentials "
+                                               r"belong to acct-123\. Logging out\.$"):
+        enforce_login_restrictions(home, forced_chatgpt_workspace_id=["a", "b"])
+    assert not (codex_home / "auth.json").exists()

@@ -28,7 +28,8 @@ from codex.auth.storage import (
 )
 
 __all__ = [
-    "CLIENT_ID", "AuthManager", "CodexAuth", "RefreshTokenError", "RefreshTokenFailedError", "load_auth",
+    "CLIENT_ID", "AuthManager", "CodexAuth", "RefreshTokenError", "RefreshTokenFailedError",
+    "enforce_login_restrictions", "load_auth",
     "login_with_api_key", "logout", "logout_with_revoke", "read_codex_api_key_from_env",
     "read_openai_api_key_from_env", "safe_format_key", "save_auth",
 ]
@@ -218,6 +219,49 @@ def _logout_all_stores(codex_home: str, store_mode: str, keyring=None) -> bool:
     removed_ephemeral = logout(codex_home, "ephemeral")
     removed = logout(codex_home, store_mode, keyring)
     return removed_ephemeral or removed
+
+
+def enforce_login_restrictions(codex_home: str, store_mode: str = "file", forced_login_method: str | None = None,
+                               forced_chatgpt_workspace_id=None, keyring=None, environ=None) -> None:
+    """manager.rs `enforce_login_restrictions` (run at startup by the TUI / `codex exec`): when
+    the stored credentials break `forced_login_method` or `forced_chatgpt_workspace_id`, log out
+    of every store and raise AuthStorageError with the reference's message."""
+    auth = load_auth(codex_home, True, store_mode, keyring, environ)
+    if auth is None:
+        return
+    if forced_login_method == "api" and auth.mode != "apikey":
+        _logout_with_message(codex_home, "API key login is required, but ChatGPT is currently being used. "
+                                         "Logging out.", store_mode, keyring)
+    if forced_login_method == "chatgpt" and auth.mode == "apikey":
+        _logout_with_message(codex_home, "ChatGPT login is required, but an API key is currently being used. "
+                                         "Logging out.", store_mode, keyring)
+    if forced_chatgpt_workspace_id is None or auth.mode == "apikey":
+        return
+    expected = [forced_chatgpt_workspace_id] if isinstance(forced_chatgpt_workspace_id, str) else \
+        list(forced_chatgpt_workspace_id)
+    try:
+        auth.get_token()
+        actual = auth.token_data.id_token.chatgpt_account_id
+    except AuthStorageError as exc:
+        _logout_with_message(codex_home, "Failed to load ChatGPT credentials while enforcing workspace "
+                                         f"restrictions: {exc}. Logging out.", store_mode, keyring)
+    if actual is None or actual not in expected:
+        joined = ", ".join(expected)
+        if actual is not None:
+            message = (f"Login is restricted to workspace(s) {joined}, but current credentials belong to {actual}. "
+                       "Logging out.")
+        else:
+            message = (f"Login is restricted to workspace(s) {joined}, but current credentials lack a workspace "
+                       "identifier. Logging out.")
+        _logout_with_message(codex_home, message, store_mode, keyring)
+
+
+def _logout_with_message(codex_home: str, message: str, store_mode: str, keyring=None):
+    try:
+        _logout_all_stores(codex_home, store_mode, keyring)
+    except OSError as exc:
+        message = f"{message}. Failed to remove auth.json: {exc}"
+    raise AuthStorageError(message)
 
 
 # --------------------------------------------------------------------------------------------
