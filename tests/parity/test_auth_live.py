@@ -268,7 +268,7 @@ def _port_free(port: int) -> bool:
         s.close()
 
 
-def _browser_session(env: RefEnv, which: str, requests_to_send):
+def _browser_session(env: RefEnv, which: str, requests_to_send, args=()):
     """Start `codex login` (browser flow, port 1455, no browser in the sandbox), send the callback
     server the given requests, and return what came back."""
     import subprocess
@@ -277,7 +277,7 @@ def _browser_session(env: RefEnv, which: str, requests_to_send):
     from urllib.parse import parse_qs, urlsplit
 
     extra = {"CODEX_LOGIN_NO_BROWSER": "1"} if which == "ours" else {}
-    proc = subprocess.Popen(env.command(which) + ["login"], env=env.env(which, extra), cwd=env.cwd,
+    proc = subprocess.Popen(env.command(which) + [*args, "login"], env=env.env(which, extra), cwd=env.cwd,
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     try:
@@ -300,18 +300,21 @@ def _browser_session(env: RefEnv, which: str, requests_to_send):
     return head, replies, proc.returncode, out, err
 
 
-@pytest.mark.parametrize("requests_to_send", [
-    ["/auth/callback?code=x&state=wrong", "/nope", "/cancel"],
-    ["/auth/callback?state=<STATE>&error=access_denied&error_description=nope"],
-    ["/auth/callback?state=<STATE>"],
-], ids=["mismatch-then-cancel", "oauth-error", "missing-code"])
-def test_browser_login_server_matches_reference(requests_to_send):
+@pytest.mark.parametrize("requests_to_send, args", [
+    (["/auth/callback?code=x&state=wrong", "/nope", "/cancel"], ()),
+    (["/auth/callback?state=<STATE>&error=access_denied&error_description=nope"], ()),
+    (["/auth/callback?state=<STATE>&error=access_denied&error_description=missing_codex_entitlement"], ()),
+    (["/auth/callback?state=<STATE>&error=server_error"], ()),
+    (["/auth/callback?state=<STATE>"], ()),
+    (["/cancel"], ("-c", 'forced_chatgpt_workspace_id=["ws-1","ws-2"]')),
+], ids=["mismatch-then-cancel", "oauth-error", "entitlement", "error-code-only", "missing-code", "workspace-url"])
+def test_browser_login_server_matches_reference(requests_to_send, args):
     if not _port_free(1455):
         pytest.skip("127.0.0.1:1455 is in use (a login server is running)")
     results = {}
     for which in ("reference", "ours"):
         with RefEnv(tag="auth-web") as env:
-            results[which] = _browser_session(env, which, requests_to_send)
+            results[which] = _browser_session(env, which, requests_to_send, args)
             results[which] += (_auth_json(env),)
     ref, ours = results["reference"], results["ours"]
     # the error pages differ (our own HTML); status and content type must not
