@@ -294,3 +294,11 @@ def test_idle_timeout_on_silence():
     ev, err, reqs, _ = _collect([stall(ResponseStream().message("x").frames, after=1, seconds=3)],
                                 stream_idle_timeout_ms=200, stream_max_retries=0)
     assert str(err) == "stream disconnected before completion: idle timeout waiting for SSE"
+
+
+def test_reconnecting_fields_for_both_output_modes():
+    ev, err, _, _ = _collect([drop(text_stream("x"), after=2), sse(text_stream("ok"))])
+    r = [e for e in ev if isinstance(e, Reconnecting)][0]
+    assert r.summary == "Reconnecting... 1/5"            # human mode: "ERROR: Reconnecting... 1/5"
+    assert r.details == "stream disconnected before completion: Transport error: network error: error decoding response body"
+    assert r.message == f"{r.summary} ({r.details})"     # --json

@@ -107,10 +107,14 @@ class ModelsEtag(msgspec.Struct, kw_only=True):
 
 
 class Reconnecting(msgspec.Struct, kw_only=True):
-    """A turn-level retry is about to happen: print `message` (the reference's `error` event /
-    `ERROR: Reconnecting... n/m`) and drop the partial output of the failed attempt."""
+    """A turn-level retry is about to happen (upstream's StreamErrorEvent). `summary` is
+    "Reconnecting... n/m" (human mode prints `ERROR: <summary>`), `details` the error's text, and
+    `message` both as `codex exec --json` prints them: "Reconnecting... n/m (<details>)". Items
+    already completed in the broken attempt stay; its in-flight deltas are void."""
 
     message: str
+    summary: str = ""
+    details: str = ""
     attempt: int
     max_retries: int
     delay: float
@@ -560,7 +564,8 @@ class ResponsesClient:
                     raise
                 retries += 1
                 delay = err.delay if err.delay is not None else backoff(retries, 0.2, self._rand)
-                yield Reconnecting(message=f"Reconnecting... {retries}/{max_retries} ({err})",
+                summary = f"Reconnecting... {retries}/{max_retries}"
+                yield Reconnecting(message=f"{summary} ({err})", summary=summary, details=str(err),
                                    attempt=retries, max_retries=max_retries, delay=delay, error=err)
                 await self._sleep(delay)
 
