@@ -302,3 +302,24 @@ def test_reconnecting_fields_for_both_output_modes():
     assert r.summary == "Reconnecting... 1/5"            # human mode: "ERROR: Reconnecting... 1/5"
     assert r.details == "stream disconnected before completion: Transport error: network error: error decoding response body"
     assert r.message == f"{r.summary} ({r.details})"     # --json
+
+
+def test_usage_limit_wording_and_unexpected_body():
+    import time as _t
+    assert str(E.UsageLimitReached()) == "You've hit your usage limit. Try again later."
+    assert str(E.UsageLimitReached("team")).endswith("send a request to your admin or try again later.")
+    assert str(E.UsageLimitReached("plus", promo_message="Promo")) == \
+        "You've hit your usage limit. Promo, or try again later."
+    assert str(E.UsageLimitReached(rate_limits={"limit_name": "gpt-x"})) == \
+        "You've hit your usage limit for gpt-x. Switch to another model now, or try again later."
+    assert str(E.UsageLimitReached(rate_limit_reached_type="workspace_owner_credits_depleted")) == \
+        "Your workspace is out of credits. Add credits to continue."
+    now = _t.time()
+    assert E.format_retry_timestamp(int(now) + 1, now).count(",") == 0
+    assert E.format_retry_timestamp(1795500000, 1700000000).endswith(", 2026 " + E.format_retry_timestamp(1795500000, 1795500000))
+    assert E._day_suffix(11) == "th" and E._day_suffix(22) == "nd" and E._day_suffix(31) == "st"
+    assert str(E.UnexpectedStatusError(404, "  ")) == "unexpected status 404 Not Found: Unknown error"
+    assert str(E.UnexpectedStatusError(404, "x" * 1001)) == "unexpected status 404 Not Found: " + "x" * 1000 + "..."
+    assert str(E.UnexpectedStatusError(403, "Cloudflare blocked", url="u")) == (
+        "Access blocked by Cloudflare. This usually happens when connecting from a restricted region "
+        "(status 403 Forbidden), url: u")

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from pathlib import Path
 
 import msgspec
 
 import pytest
 
-from .mock_responses import (MockResponses, RawReply, ResponseStream, drop, ev_created, http_error, rate_limited,
+from .mock_responses import (HTTPReply, MockResponses, RawReply, ResponseStream, drop, ev_created, http_error, rate_limited,
                              server_error, sse, text_stream)
 from .normalize import request_view
 from .reference import RefEnv
@@ -146,6 +147,10 @@ def _ref_lines(events: list[dict]) -> list[dict]:
     return out
 
 
+def _usage(extra: dict, headers=()) -> "HTTPReply":
+    return HTTPReply(429, {"error": {"type": "usage_limit_reached", "message": "m", **extra}}, list(headers))
+
+
 def _ports(lines: list[dict]) -> list[dict]:
     import re
 
@@ -177,6 +182,26 @@ SCENARIOS = {
     "http400": (lambda: [http_error(400, "bad thing", type_="invalid_request_error")], ""),
     "keepalive_comments_idle": (lambda: [RawReply(b": ping\n\n" * 8, list(range(8, 64, 8)), delay=0.5),
                                          sse(text_stream("ok"))], "stream_idle_timeout_ms = 1500"),
+    "usage_limit_none": (lambda: [_usage({})], ""),
+    "usage_limit_plus": (lambda: [_usage({"plan_type": "plus"})], ""),
+    "usage_limit_team": (lambda: [_usage({"plan_type": "team"})], ""),
+    "usage_limit_free": (lambda: [_usage({"plan_type": "free"})], ""),
+    "usage_limit_pro": (lambda: [_usage({"plan_type": "pro"})], ""),
+    "usage_limit_enterprise": (lambda: [_usage({"plan_type": "enterprise"})], ""),
+    "usage_limit_plus_resets_soon": (lambda: [_usage({"plan_type": "plus", "resets_at": int(time.time()) + 60})], ""),
+    "usage_limit_resets_later": (lambda: [_usage({"resets_at": int(time.time()) + 40 * 86400})], ""),
+    "usage_limit_promo": (lambda: [_usage({"plan_type": "plus"}, [("x-codex-promo-message", "Try Pro free")])], ""),
+    "usage_limit_name": (lambda: [_usage({}, [("x-codex-bengal-limit-name", "gpt-x-sonic"),
+                                              ("x-codex-active-limit", "codex_bengal"),
+                                              ("x-codex-bengal-primary-used-percent", "100")])], ""),
+    "usage_not_included": (lambda: [HTTPReply(429, {"error": {"type": "usage_not_included", "message": "m"}})], ""),
+    "http403_cloudflare_then_ok": (lambda: [HTTPReply(403, "<html>Cloudflare: you have been blocked</html>"),
+                                            sse(text_stream("ok"))], ""),
+    "http404_empty_then_ok": (lambda: [HTTPReply(404, "  "), sse(text_stream("ok"))], ""),
+    "http404_long_then_ok": (lambda: [HTTPReply(404, "\u00e9" * 700), sse(text_stream("ok"))], ""),
+    "http404_request_id_then_ok": (lambda: [HTTPReply(404, {"error": {"message": " spaced "}},
+                                                      [("x-request-id", "req_1"), ("cf-ray", "ray_1")]),
+                                            sse(text_stream("ok"))], ""),
     "bad_utf8_then_ok": (lambda: [RawReply(b'event: response.created\ndata: {"type":"response.created",'
                                            b'"response":{"id":"r"}}\n\ndata: \xff\xfe\n\n'),
                                   sse(text_stream("ok"))], ""),

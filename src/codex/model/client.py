@@ -270,12 +270,33 @@ def map_http_error(status: int, body: str, headers: Mapping[str, str], url: str 
     if status == 429:
         if err is not None:
             if err.get("type") == "usage_limit_reached":
-                return E.UsageLimitReached(err.get("plan_type"), err.get("resets_at"),
-                                           parse_rate_limits(headers, headers.get("x-codex-active-limit")))
+                promo = (headers.get("x-codex-promo-message") or "").strip() or None
+                resets = err.get("resets_at") if isinstance(err.get("resets_at"), int) else None
+                plan = err.get("plan_type") if isinstance(err.get("plan_type"), str) else None
+                return E.UsageLimitReached(plan, resets,
+                                           parse_rate_limits(headers, headers.get("x-codex-active-limit")),
+                                           promo, err.get("rate_limit_reached_type"))
             if err.get("type") == "usage_not_included":
                 return E.UsageNotIncluded()
         return E.RetryLimitError(429, request_id or headers.get("cf-ray"))
-    return E.UnexpectedStatusError(status, body, url, headers.get("cf-ray"), request_id)
+    return E.UnexpectedStatusError(status, body, url, headers.get("cf-ray"), request_id,
+                                   headers.get("x-openai-authorization-error"), _x_error_json_code(headers))
+
+
+def _x_error_json_code(headers: Mapping[str, str]) -> str | None:
+    import base64
+    import json
+
+    raw = headers.get("x-error-json")
+    if not raw:
+        return None
+    try:
+        value = json.loads(base64.b64decode(raw, validate=True))
+    except (ValueError, TypeError):
+        return None
+    err = value.get("error") if isinstance(value, dict) else None
+    code = err.get("code") if isinstance(err, dict) else None
+    return code if isinstance(code, str) else None
 
 
 class _HttpFailure(Exception):
