@@ -147,7 +147,7 @@ _CONFIG_ERROR_STYLE: dict[tuple[str, ...], str | None] = {
     ("review",): _TUI,
     ("resume",): _TUI,
     ("fork",): _TUI,
-    ("login",): "Error loading configuration: {message}\n",
+    ("login",): None,  # the login handlers load the config themselves (after reading stdin)
     ("logout",): "Error loading configuration: {message}\n",
     ("mcp",): _LOAD,
     ("plugin",): _LOAD,
