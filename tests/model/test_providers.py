@@ -225,3 +225,17 @@ def test_compressed_body_on_the_wire():
     r = asyncio.run(go())
     assert r.header("content-encoding") == "zstd" and r.body == b"Z" + b'{"a":1}'[::-1]
     assert int(r.header("content-length")) == len(r.body)
+
+
+def test_credential_precedence():
+    from codex.model.client import ResponsesClient
+
+    login = M.BearerAuth("login")
+    raw = {"model_provider": "p", "model_providers": {"p": {"name": "p", "experimental_bearer_token": "tok"}}}
+    c = ResponsesClient.from_config(raw, login, environ={})
+    assert asyncio.run(c.auth.headers()) == {"authorization": "Bearer tok"}
+    raw["model_providers"]["p"]["env_key"] = "K"
+    c = ResponsesClient.from_config(raw, login, environ={"K": "env"})
+    assert asyncio.run(c.auth.headers()) == {"authorization": "Bearer env"}
+    c = ResponsesClient.from_config({}, login, environ={})
+    assert c.auth is login

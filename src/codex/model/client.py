@@ -381,8 +381,9 @@ class ResponsesClient:
     def from_config(cls, config_raw: Mapping[str, Any], auth: AuthProvider | None = None, *,
                     environ: Mapping[str, str] | None = None, provider_id: str | None = None,
                     **kw: Any) -> "ResponsesClient":
-        """The client for the config's `model_provider`. Without `auth`: the provider's `env_key`
-        (raises `EnvVarError` when unset), else its `experimental_bearer_token`, else none. A
+        """The client for the config's `model_provider`. Credentials, as upstream picks them: the
+        provider's `env_key` (raises `EnvVarError` when unset), else its
+        `experimental_bearer_token`, else `auth` (the login), else none. A
         ChatGPT login (an auth object whose `auth_mode` is "chatgpt"/"chatgptAuthTokens") selects
         the ChatGPT base URL for a provider without `base_url`."""
         from codex.model.providers import BearerAuth, EnvKeyAuth, provider_for
@@ -390,7 +391,7 @@ class ResponsesClient:
         _, provider = provider_for(config_raw, environ, provider_id)
         if provider.env_key is not None:
             auth = EnvKeyAuth(provider, environ)
-        elif auth is None and provider.experimental_bearer_token:
+        elif provider.experimental_bearer_token:
             auth = BearerAuth(provider.experimental_bearer_token)
         chatgpt = getattr(auth, "auth_mode", None) in ("chatgpt", "chatgptAuthTokens")
         kw.setdefault("chatgpt_auth", chatgpt)
