@@ -89,7 +89,7 @@ def test_auth_objects():
     p = ModelProviderInfo(name="m", env_key="K")
     assert asyncio.run(M.EnvKeyAuth(p, {"K": "v"}).headers()) == {"authorization": "Bearer v"}
     with pytest.raises(M.EnvVarError):
-        M.EnvKeyAuth(p, {})
+        asyncio.run(M.EnvKeyAuth(p, {}).headers())
     assert asyncio.run(M.NoAuth().headers()) == {}
 
 
@@ -167,9 +167,20 @@ def test_from_config_and_401_recovery():
     assert isinstance(err, E.UnexpectedStatusError) and str(err).startswith("unexpected status 401 Unauthorized: still")
     assert len(reqs) == 2
 
-    with pytest.raises(M.EnvVarError):
-        ResponsesClient.from_config({"model_provider": "m", "model_providers": {"m": {"name": "m", "env_key": "NOPE"}}},
-                                    environ={})
+    # a missing env_key fails the turn at request time, without retries or a request
+    c = ResponsesClient.from_config({"model_provider": "m", "model_providers": {"m": {
+        "name": "m", "env_key": "NOPE", "env_key_instructions": "Get one."}}}, environ={})
+
+    async def run_missing():
+        try:
+            async for _ in c.stream_turn({}, []):
+                pass
+        except E.ModelError as exc:
+            return exc
+        finally:
+            await c.aclose()
+    exc = asyncio.run(run_missing())
+    assert isinstance(exc, M.EnvVarError) and str(exc) == "Missing environment variable: `NOPE`. Get one."
     c = ResponsesClient.from_config({}, environ={})
     assert c.url == "https://api.openai.com/v1/responses"
     c = ResponsesClient.from_config({}, FakeAuth(), environ={})

@@ -328,3 +328,29 @@ def test_unknown_model_body_live(model):
                         installation_id=ref["client_metadata"]["x-codex-installation-id"])
     assert body == ref and list(body) == list(ref)
     assert R.encode_body(body) == reqs[0].body
+
+
+def test_missing_env_key_live():
+    from codex.model import errors as E
+    from codex.model.client import ResponsesClient
+
+    with MockResponses([sse(text_stream("ok"))]) as mock, \
+            RefEnv(mock, provider_extra='env_key_instructions = "Get one at x."') as env:
+        res = env.run(["exec", "--json", "--skip-git-repo-check", "Say hello."], env={"MOCK_API_KEY": ""})
+        assert mock.responses_requests() == []
+        raw = {"model_provider": "mock", "model_providers": {"mock": {
+            "name": "mock", "base_url": mock.base_url, "env_key": "MOCK_API_KEY",
+            "env_key_instructions": "Get one at x."}}}
+
+        async def go():
+            client = ResponsesClient.from_config(raw, environ={"MOCK_API_KEY": ""})
+            try:
+                async for _ in client.stream_turn({}, []):
+                    pass
+            except E.ModelError as exc:
+                return [{"type": "turn.failed", "message": str(exc)}]
+            finally:
+                await client.aclose()
+        ours = asyncio.run(go())
+        assert mock.responses_requests() == []
+    assert ours == _ref_lines(res.jsonl())

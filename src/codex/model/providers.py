@@ -74,8 +74,12 @@ class ProviderError(ValueError):
     """A provider definition or selection that upstream rejects; str() is its message."""
 
 
-class EnvVarError(ProviderError):
-    """`env_key` names a variable that is unset or blank (CodexErr::EnvVar)."""
+from codex.model.errors import ModelError as _ModelError  # noqa: E402  (no further imports)
+
+
+class EnvVarError(ProviderError, _ModelError):
+    """`env_key` names a variable that is unset or blank (CodexErr::EnvVar). Raised when the
+    request is made, it fails the turn (not retried), as in the reference."""
 
     def __init__(self, var: str, instructions: str | None = None):
         self.var = var
@@ -321,11 +325,18 @@ class BearerAuth:
         return {"authorization": f"Bearer {self.token}"}
 
 
-class EnvKeyAuth(BearerAuth):
-    """The provider's `env_key` variable, read when constructed (raises `EnvVarError`)."""
+class EnvKeyAuth:
+    """The provider's `env_key` variable, read for every request (upstream reads it when the
+    request is built); unset or blank raises `EnvVarError` from `headers()`."""
+
+    __slots__ = ("provider", "environ")
 
     def __init__(self, provider: ModelProviderInfo, environ: Mapping[str, str] | None = None):
-        key = provider.api_key(environ)
+        self.provider = provider
+        self.environ = environ
+
+    async def headers(self) -> dict[str, str]:
+        key = self.provider.api_key(self.environ)
         if key is None:
-            key = provider.experimental_bearer_token or ""
-        super().__init__(key)
+            key = self.provider.experimental_bearer_token or ""
+        return {"authorization": f"Bearer {key}"}
