@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from parity.mock_responses import (MockResponses, SSEReply, drop, http_error, rate_limited, reply_from_capture,
-                                   server_error, sse, stall, text_stream, ResponseStream)
+from parity.mock_responses import (MockResponses, SSEReply, drop, http_error, reply_from_capture, sse, stall,
+                                   text_stream, ResponseStream)
 from parity.normalize import request_view
 
 from model_helpers import EXEC, FAULTS, build, exec_events, expand, first_request, provider_for_capture

@@ -445,7 +445,7 @@ class ResponsesClient:
             response = await client.send(request, stream=True)
         except httpx.TimeoutException as exc:
             raise _TransportFailure("timeout", str(exc) or "request timed out") from None
-        except httpx.HTTPError as exc:
+        except httpx.HTTPError:
             raise _TransportFailure("network", f"error sending request for url ({self.url})") from None
         if response.status_code < 200 or response.status_code >= 300:
             try:
