@@ -44,7 +44,7 @@ Known differences from 0.136.0:
   `close()`), not as soon as the bad bytes arrive; the message is the same.
 * After `response.completed` the rest of the body is drained for at most 0.25 s so the
   connection can be reused.
-* zstd request compression needs the `zstandard` module (not a dependency yet).
+* zstd request compression uses the `zstandard` module (a dependency).
 """
 
 from __future__ import annotations
@@ -374,7 +374,6 @@ class ResponsesClient:
         self._transport = transport
         self._http = None
         # zstd request bodies (`enable_request_compression`, ChatGPT auth + the OpenAI provider);
-        # needs the `zstandard` module, else bodies go out uncompressed
         self._compress = _zstd_compressor() if compress_requests else None
 
     @classmethod
