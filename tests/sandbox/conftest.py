@@ -1,6 +1,7 @@
 """Shared helpers of the sandbox tests: what can run in this container, and how to run ours."""
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -9,7 +10,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SRC = ROOT / "src"
+# Where the `codex` package this process imports lives (<repo>/src, or site-packages for an
+# installed copy with its compiled modules): the child processes must run the same code.
+SRC = Path(importlib.util.find_spec("codex").origin).resolve().parents[1]
 
 
 def native_reason() -> str | None:

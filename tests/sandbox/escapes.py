@@ -18,6 +18,7 @@ reference column.
 from __future__ import annotations
 
 import json
+import importlib.util
 import os
 import shutil
 import socket
@@ -32,7 +33,9 @@ from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-SRC = ROOT / "src"
+# Where the `codex` package this process imports lives (<repo>/src, or site-packages for an
+# installed copy with its compiled modules): the child processes must run the same code.
+SRC = Path(importlib.util.find_spec("codex").origin).resolve().parents[1]
 SCRATCH = Path(os.environ.get("CODEX_SBX_SCRATCH", "/var/tmp/codex-sbx-tests"))
 
 MECHANISMS = ("bwrap", "bwrap-helper", "landlock", "reference")
