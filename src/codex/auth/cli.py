@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import sys
 
+from codex._stdio import err as _err, out as _out
+
 __all__ = ["login_cmd", "login_status_cmd", "logout_cmd"]
 
 CHATGPT_LOGIN_DISABLED = "ChatGPT login is disabled. Use API key login instead."
@@ -19,22 +21,6 @@ API_KEY_FLAG_REMOVED = ("The --api-key flag is no longer supported. Pipe the key
 class _Exit(Exception):
     def __init__(self, code: int):
         self.code = code
-
-
-def _err(text: str) -> None:
-    try:
-        sys.stderr.write(text)
-        sys.stderr.flush()
-    except BrokenPipeError:  # pragma: no cover
-        pass
-
-
-def _out(text: str) -> None:
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:  # pragma: no cover
-        pass
 
 
 def _fail(message: str) -> "_Exit":

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import sys
 
+from codex._stdio import write as _write
 from codex.cli import clap, spec
 
 __all__ = ["HANDLERS", "Invocation", "dispatch", "run", "run_linux_sandbox"]
@@ -117,13 +118,6 @@ def dispatch(invocation: Invocation, path: tuple[str, ...] | None = None) -> int
 # --------------------------------------------------------------------------------------------
 
 
-def _write(stream, text: str) -> None:
-    try:
-        stream.write(text)
-        stream.flush()
-    except BrokenPipeError:
-        # Like clap: a closed pipe (`codex --help | head -1`) is not an error.
-        pass
 
 
 def _report_clap_error(err: clap.ClapError) -> int:

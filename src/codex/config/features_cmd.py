@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+from codex._stdio import err as _err, out as _out
 
 __all__ = ["disable_cmd", "enable_cmd", "list_cmd", "preflight"]
 
@@ -12,22 +12,6 @@ PROFILE_COMMANDS_ERROR = (
     "`codex resume`, `codex archive`, `codex unarchive`, `codex fork`, `codex mcp`, `codex sandbox`, and "
     "`codex debug prompt-input`."
 )
-
-
-def _err(text: str) -> None:
-    try:
-        sys.stderr.write(text)
-        sys.stderr.flush()
-    except BrokenPipeError:  # pragma: no cover
-        pass
-
-
-def _out(text: str) -> None:
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:  # pragma: no cover
-        pass
 
 
 def _root_value(invocation, key):

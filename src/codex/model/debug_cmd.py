@@ -11,13 +11,7 @@ from __future__ import annotations
 
 import sys
 
-
-def _err(text: str) -> None:
-    try:
-        sys.stderr.write(text)
-        sys.stderr.flush()
-    except BrokenPipeError:  # pragma: no cover
-        pass
+from codex._stdio import err as _err
 
 
 def _custom_catalog(path: str) -> bytes:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 import sys
 
+from codex._stdio import err as _err
+
 __all__ = ["run_sandbox", "run_linux_sandbox"]
 
 PANIC_EXECVP = (
@@ -27,14 +29,6 @@ PANIC_NO_COMMAND = (
     "No command specified to execute.\n"
     "note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n"
 )
-
-
-def _err(text: str) -> None:
-    try:
-        sys.stderr.write(text)
-        sys.stderr.flush()
-    except BrokenPipeError:
-        pass
 
 
 def _codex_home() -> str:
