@@ -1,15 +1,19 @@
 """The shape of `config.toml` (`ConfigToml`) and serde's complaints about values that do not fit.
 
-A compact, hand-kept description of the keys of codex-rs/core/config.schema.json that Codex
-0.136.0 reads, with the Rust types' names where serde prints them (`expected struct History`,
-`expected usize`). Tables whose inside the reimplementation does not interpret yet are `ANY`: any
-value is accepted there and `--strict-config` does not look inside.
+Which keys exist comes from upstream's codex-rs/core/config.schema.json, through the generated
+`_config_keys` module (scripts/gen_config_keys.py; differences of 0.136.0 from that schema were
+probed on the binary and are listed in tests/config/test_schema_oracle.py). The specs below add
+the Rust types' names where serde prints them (`expected struct History`, `expected usize`).
+Values whose inside the reimplementation does not interpret are `ANY`; tables in which 0.136.0's
+`--strict-config` rejects unknown fields are strict structs of the schema's keys.
 
 `validate(tree, from_override)` returns the first `SchemaError` in document order (or None);
 `unknown_fields(tree)` lists the dotted paths `--strict-config` rejects.
 """
 
 from __future__ import annotations
+
+from . import _config_keys
 
 __all__ = ["CONFIG_TOML", "SchemaError", "unknown_fields", "validate"]
 
@@ -179,8 +183,8 @@ MCP_SERVER = Struct(
         "tools": ANY,
         "default_tools_approval_mode": ANY,
         "supports_parallel_tool_calls": BOOL,
-        "experimental_environment": ANY,
-        "transport": ANY,
+        "environment_id": STR,
+        "name": STR,
     },
     check=_check_mcp_server,
 )
@@ -204,14 +208,12 @@ CONFIG_PROFILE = Struct(
         "experimental_use_unified_exec_tool": BOOL,
         "model_catalog_json": STR,
         "model_instructions_file": STR,
-        "include_apply_patch_tool": BOOL,
         "include_apps_instructions": BOOL,
         "include_collaboration_mode_instructions": BOOL,
         "include_environment_context": BOOL,
         "include_permissions_instructions": BOOL,
         "oss_provider": STR,
         "tools": ANY,
-        "tools_view_image": BOOL,
         "web_search": WEB_SEARCH,
         "features": FeaturesSpec(),
         "windows": ANY,
@@ -236,7 +238,6 @@ CONFIG_TOML = Struct(
         "chatgpt_base_url": STR,
         "check_for_update_on_startup": BOOL,
         "cli_auth_credentials_store": Enum("file", "keyring", "auto", "ephemeral"),
-        "commit_attribution": ANY,
         "compact_prompt": STR,
         "debug": ANY,
         "default_permissions": STR,
@@ -244,11 +245,8 @@ CONFIG_TOML = Struct(
         "developer_instructions": STR,
         "disable_paste_burst": BOOL,
         "experimental_compact_prompt_file": STR,
-        "experimental_instructions_file": ANY,
         "experimental_thread_config_endpoint": STR,
         "experimental_thread_store": ANY,
-        "experimental_use_freeform_apply_patch": BOOL,
-        "experimental_use_rmcp_client": BOOL,
         "experimental_use_unified_exec_tool": BOOL,
         "features": FeaturesSpec(),
         "feedback": ANY,
@@ -259,7 +257,6 @@ CONFIG_TOML = Struct(
         "hide_agent_reasoning": BOOL,
         "history": Struct("History", {"persistence": Enum("save-all", "none"), "max_bytes": USIZE}),
         "hooks": ANY,
-        "include_apply_patch_tool": BOOL,
         "include_apps_instructions": BOOL,
         "include_collaboration_mode_instructions": BOOL,
         "include_environment_context": BOOL,
@@ -344,10 +341,90 @@ CONFIG_TOML = Struct(
         "tui": Struct("Tui", {}, strict=False),
         "web_search": WEB_SEARCH,
         "windows": ANY,
-        "windows_wsl_setup_acknowledged": BOOL,
     },
     prefixes=("experimental_realtime_",),
 )
+
+# --- The key table follows upstream's schema -------------------------------------------------
+#
+# `_config_keys` is generated from codex-rs/core/config.schema.json (scripts/gen_config_keys.py).
+# The hand-written specs above carry serde's type names and messages; which keys exist comes from
+# the schema: a key the schema has and the table above lacks is accepted (`ANY`, or a strict
+# struct below), a key the table has and the schema lacks is dropped unless 0.136.0 still takes
+# it (probed: `KEPT_OUTSIDE_SCHEMA`).
+
+# Fields 0.136.0 accepts that the schema leaves out (serde fields kept for targeted errors).
+KEPT_OUTSIDE_SCHEMA = {
+    "RawMcpServerConfig": ("bearer_token",),
+}
+
+# Schema structs whose unknown fields 0.136.0's `--strict-config` rejects (probed one by one with
+# `<table>.bogus = 1`); the others (`tui`, `agents`, `hooks`, `tools.web_search`, ...) are not
+# looked into.
+STRICT_SCHEMA_STRUCTS = frozenset({
+    "AnalyticsConfigToml", "AppsDefaultConfig", "AutoReviewToml", "BundledSkillsConfig",
+    "DebugConfigLockToml", "DebugToml", "ExperimentalRequestUserInput", "HookStateToml",
+    "ExternalConfigMigrationPrompts", "FeedbackConfigToml", "GhostSnapshotToml",
+    "MarketplaceConfig", "McpServerToolConfig", "MemoriesToml", "ModelProviderAuthInfo", "Notice",
+    "PluginConfig", "PluginMcpServerConfig", "RealtimeAudioToml", "RealtimeToml", "SkillsConfig",
+    "ToolSuggestConfig", "ToolsToml", "WindowsToml",
+})
+
+# Schema structs that also take any other key (`additionalProperties`: app ids, hook events) but
+# hold strict parts (`apps._default`, `hooks.state.<hook>`).
+LAX_SCHEMA_STRUCTS = frozenset({"AppsConfigToml", "HooksToml"})
+
+
+def _from_schema(name: str) -> Spec:
+    """A spec for schema definition `name`: a strict struct of its fields when 0.136.0 rejects
+    unknown fields in it, a lax one around strict parts, else `ANY`."""
+    if name not in STRICT_SCHEMA_STRUCTS and name not in LAX_SCHEMA_STRUCTS:
+        return ANY
+    refs = _config_keys.STRUCT_REFS.get(name, {})
+    map_refs = _config_keys.MAP_VALUE_REFS.get(name, {})
+    fields: dict[str, Spec] = {}
+    for key in _config_keys.STRUCT_FIELDS[name]:
+        if key in refs:
+            fields[key] = _from_schema(refs[key])
+        elif key in map_refs and map_refs[key] in STRICT_SCHEMA_STRUCTS:
+            fields[key] = Map(_from_schema(map_refs[key]))
+        else:
+            fields[key] = ANY
+    return Struct(name, fields, strict=name not in LAX_SCHEMA_STRUCTS)
+
+
+def _sync(struct: Struct, names, refs: dict, map_refs: dict) -> None:
+    """Make `struct`'s keys those of the schema (`names`), keeping the hand-written specs."""
+    keep = set(names) | set(KEPT_OUTSIDE_SCHEMA.get(struct.name, ()))
+    for key in [k for k in struct.fields if k not in keep]:
+        del struct.fields[key]
+    for key in names:
+        current = struct.fields.get(key)
+        if current is not None and current is not ANY:
+            continue
+        if key in refs:
+            struct.fields[key] = _from_schema(refs[key])
+        elif key in map_refs and map_refs[key] in STRICT_SCHEMA_STRUCTS:
+            struct.fields[key] = Map(_from_schema(map_refs[key]))
+        else:
+            struct.fields[key] = ANY
+
+
+def _sync_all() -> None:
+    root_refs = _config_keys.ROOT_REFS
+    _sync(CONFIG_TOML, _config_keys.ROOT_FIELDS, root_refs, _config_keys.MAP_VALUE_REFS.get("ConfigToml", {}))
+    for struct in (CONFIG_PROFILE, MODEL_PROVIDER, MCP_SERVER):
+        _sync(struct, _config_keys.STRUCT_FIELDS[struct.name], _config_keys.STRUCT_REFS.get(struct.name, {}),
+              _config_keys.MAP_VALUE_REFS.get(struct.name, {}))
+    for key in ("analytics", "history", "otel", "sandbox_workspace_write", "shell_environment_policy"):
+        struct = CONFIG_TOML.fields[key]
+        _sync(struct, _config_keys.STRUCT_FIELDS[struct.name], {}, {})
+    project = CONFIG_TOML.fields["projects"].value
+    _sync(project, _config_keys.STRUCT_FIELDS[project.name], {}, {})
+
+
+_sync_all()
+
 
 class SchemaError(ValueError):
     """`detail`: serde's message; `key_path`: the path serde names (`in \\`a.b\\``); `loc_path`:
@@ -493,4 +570,12 @@ def unknown_fields(tree: dict, spec: Spec = CONFIG_TOML, path: tuple = ()) -> li
     elif isinstance(spec, Map) and isinstance(tree, dict):
         for key, value in tree.items():
             out.extend(unknown_fields(value, spec.value, path + (key,)))
+    elif isinstance(spec, FeaturesSpec) and isinstance(tree, dict):
+        # `FeaturesToml`'s fields are the registry's keys, the legacy aliases and the removed
+        # flags `apply_map` skips; anything else is unknown to `--strict-config`.
+        from codex.config import features as features_mod
+
+        for key in tree:
+            if not (features_mod.is_known_feature_key(key) or key in features_mod._IGNORED_KEYS):
+                out.append(path + (key,))
     return out
