@@ -213,3 +213,26 @@ def test_package_does_not_read_fixtures_at_run_time():
     for path in (REPO / "src" / "codex" / "config").glob("*.py"):
         assert "fixtures" not in path.read_text(encoding="utf-8").replace(
             "fixtures/config/config.schema.json", ""), path
+
+
+@pytest.mark.parametrize("value", [True, False, [], ["agent-turn-complete", "approval-requested"]])
+def test_tui_notifications_accepts_bool_or_list_of_strings(value):
+    assert schema.validate({"tui": {"notifications": value}}) is None
+
+
+@pytest.mark.parametrize("value", [1, "x", ["a", 1], {"a": True}])
+def test_tui_notifications_rejects_other_values_in_tui(value):
+    err = schema.validate({"tui": {"notifications": value}})
+    assert err.detail == "data did not match any variant of untagged enum Notifications"
+    assert err.key_path == ("tui",)
+
+
+def test_wire_api_chat_is_refused_with_upstreams_message():
+    from codex.model.providers import CHAT_WIRE_API_REMOVED_ERROR
+
+    err = schema.validate({"model_providers": {"x": {"name": "n", "wire_api": "chat"}}})
+    assert err.detail == CHAT_WIRE_API_REMOVED_ERROR
+    assert err.key == "model_providers.x.wire_api"
+    err = schema.validate({"model_providers": {"x": {"name": "n", "wire_api": "bogus"}}})
+    assert err.detail == "unknown variant `bogus`, expected `responses`"
+    assert schema.validate({"model_providers": {"x": {"name": "n", "wire_api": "responses"}}}) is None

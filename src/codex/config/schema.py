@@ -47,6 +47,20 @@ class Enum(Spec):
         self.tables = tables
 
 
+class WireApi(Enum):
+    """`WireApi`: `responses` only; `chat`, removed, is refused with upstream's own message."""
+
+    __slots__ = ()
+
+    def __init__(self):
+        super().__init__("responses")
+
+
+class Notifications(Spec):
+    """`Notifications`, an untagged enum: a boolean or a list of strings. serde's error for
+    anything else names no variant and (untagged) is reported in the enclosing table."""
+
+
 class Seq(Spec):
     __slots__ = ("item",)
 
@@ -115,7 +129,7 @@ MODEL_PROVIDER = Struct(
         "env_key": STR,
         "env_key_instructions": STR,
         "experimental_bearer_token": STR,
-        "wire_api": Enum("responses", "chat"),
+        "wire_api": WireApi(),
         "query_params": Map(STR),
         "http_headers": Map(STR),
         "env_http_headers": Map(STR),
@@ -338,7 +352,7 @@ CONFIG_TOML = Struct(
         "tool_output_token_limit": USIZE,
         "tool_suggest": ANY,
         "tools": ANY,
-        "tui": Struct("Tui", {}, strict=False),
+        "tui": Struct("Tui", {"notifications": Notifications()}, strict=False),
         "web_search": WEB_SEARCH,
         "windows": ANY,
     },
@@ -489,6 +503,14 @@ def _check(spec: Spec, value, path: tuple, from_override: bool):
         if kind in ("uint", "u16") and value < 0 or kind == "u16" and value > 65535:
             return SchemaError(f"invalid value: integer `{value}`, expected {spec.expected}", path, path)
         return None
+    if isinstance(spec, Notifications):
+        if isinstance(value, bool) or (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            return None
+        return SchemaError("data did not match any variant of untagged enum Notifications", path[:-1], path[:-1])
+    if isinstance(spec, WireApi) and value == "chat":
+        from codex.model.providers import CHAT_WIRE_API_REMOVED_ERROR
+
+        return SchemaError(CHAT_WIRE_API_REMOVED_ERROR, path, path)
     if isinstance(spec, Enum):
         if isinstance(value, str):
             if value not in spec.variants:
