@@ -41,6 +41,12 @@ HANDLERS: dict[tuple[str, ...], str] = {
     ("archive",): "codex.rollout.cli:archive_cmd",
     ("unarchive",): "codex.rollout.cli:unarchive_cmd",
     ("debug", "models"): "codex.model.debug_cmd:models_cmd",
+    ("mcp", "list"): "codex.mcp.commands:list_cmd",
+    ("mcp", "get"): "codex.mcp.commands:get_cmd",
+    ("mcp", "add"): "codex.mcp.commands:add_cmd",
+    ("mcp", "remove"): "codex.mcp.commands:remove_cmd",
+    ("mcp", "login"): "codex.mcp.commands:login_cmd",
+    ("mcp", "logout"): "codex.mcp.commands:logout_cmd",
 }
 
 LINUX_SANDBOX_PATH = ("codex-linux-sandbox",)

@@ -1,0 +1,374 @@
+"""`codex mcp list|get|add|remove|login|logout` (codex-rs/cli/src/mcp_cmd.rs, 0.136.0 outputs).
+
+Cheap on purpose: nothing here imports the `mcp` SDK (listing servers never connects to them)."""
+
+from __future__ import annotations
+
+import os
+
+from codex._stdio import err as _err, out as _out
+
+__all__ = ["add_cmd", "get_cmd", "list_cmd", "login_cmd", "logout_cmd", "remove_cmd"]
+
+LOAD_CONTEXT = "failed to load configuration"
+
+
+class _Fail(Exception):
+    """A finished error report (already rendered, ends with a newline)."""
+
+    def __init__(self, text: str, code: int = 1):
+        super().__init__(text)
+        self.text = text
+        self.code = code
+
+
+def _bail(message: str) -> _Fail:
+    return _Fail(f"Error: {message}\n")
+
+
+def _run(fn, invocation) -> int:
+    try:
+        code = fn(invocation)
+    except _Fail as exc:
+        _err(exc.text)
+        return exc.code
+    return 0 if code is None else code
+
+
+def _load_config(invocation):
+    from codex.config.errors import ConfigError
+    from codex.config.loader import load_config
+    from codex.config.overrides import OverrideError
+
+    try:
+        return load_config(
+            list(invocation.config_overrides),
+            enable=invocation.values.get("enable") or (),
+            disable=invocation.values.get("disable") or (),
+        )
+    except OverrideError as exc:
+        raise _bail(str(exc)) from None
+    except ConfigError as exc:
+        raise _Fail(exc.render(LOAD_CONTEXT)) from None
+
+
+def _parse_overrides(invocation) -> None:
+    from codex.config.overrides import OverrideError, parse_overrides
+
+    try:
+        parse_overrides(list(invocation.config_overrides))
+    except OverrideError as exc:
+        raise _bail(str(exc)) from None
+
+
+def _configured(config):
+    from codex.mcp.servers import parse_servers
+
+    return parse_servers(config.raw.get("mcp_servers"))
+
+
+# ------------------------------------------------------------------------------ list
+
+_AUTH_DISPLAY = {"unsupported": "Unsupported", "not_logged_in": "Not logged in",
+                 "bearer_token": "Bearer token", "o_auth": "OAuth"}
+
+
+def auth_status(cfg) -> str:
+    """`compute_auth_statuses` without the network: stdio servers and HTTP servers without a
+    bearer token env var are `unsupported` (what the reference reports when OAuth discovery
+    fails), a bearer token env var makes `bearer_token`."""
+    if cfg.transport == "streamable_http" and cfg.bearer_token_env_var:
+        return "bearer_token"
+    return "unsupported"
+
+
+def _json(value) -> str:
+    import json
+
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [len(h) for h in header]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+
+    def line(cells):
+        return "  ".join(f"{cell:<{widths[i]}}" for i, cell in enumerate(cells)) + "\n"
+
+    return line(header) + "".join(line(r) for r in rows)
+
+
+def _list(invocation) -> int:
+    from codex.mcp.servers import format_env_display
+
+    config = _load_config(invocation)
+    entries = sorted(_configured(config).items(), key=lambda kv: kv[0])
+    if invocation.values.get("json"):
+        items = []
+        for name, cfg in entries:
+            items.append({
+                "name": name,
+                "enabled": cfg.enabled,
+                "disabled_reason": cfg.disabled_reason,
+                "transport": cfg.transport_json(),
+                "startup_timeout_sec": cfg.startup_timeout_sec,
+                "tool_timeout_sec": cfg.tool_timeout_sec,
+                "auth_status": auth_status(cfg),
+            })
+        _out(_json(items) + "\n")
+        return 0
+    if not entries:
+        _out("No MCP servers configured yet. Try `codex mcp add my-tool -- my-command`.\n")
+        return 0
+    stdio_rows, http_rows = [], []
+    for name, cfg in entries:
+        auth = _AUTH_DISPLAY[auth_status(cfg)]
+        if cfg.transport == "stdio":
+            stdio_rows.append([name, cfg.command or "", " ".join(cfg.args) if cfg.args else "-",
+                               format_env_display(cfg.env, cfg.env_vars), cfg.cwd or "-", cfg.status(), auth])
+        else:
+            http_rows.append([name, cfg.url or "", cfg.bearer_token_env_var or "-", cfg.status(), auth])
+    text = ""
+    if stdio_rows:
+        text += _table(["Name", "Command", "Args", "Env", "Cwd", "Status", "Auth"], stdio_rows)
+    if stdio_rows and http_rows:
+        text += "\n"
+    if http_rows:
+        text += _table(["Name", "Url", "Bearer Token Env Var", "Status", "Auth"], http_rows)
+    _out(text)
+    return 0
+
+
+# ------------------------------------------------------------------------------ get
+
+def _get(invocation) -> int:
+    from codex.mcp.servers import format_env_display, rust_f64
+
+    config = _load_config(invocation)
+    name = invocation.values.get("name")
+    server = _configured(config).get(name)
+    if server is None:
+        raise _bail(f"No MCP server named '{name}' found.")
+    if invocation.values.get("json"):
+        _out(_json({
+            "name": name,
+            "enabled": server.enabled,
+            "disabled_reason": server.disabled_reason,
+            "transport": server.transport_json(),
+            "enabled_tools": server.enabled_tools,
+            "disabled_tools": server.disabled_tools,
+            "startup_timeout_sec": server.startup_timeout_sec,
+            "tool_timeout_sec": server.tool_timeout_sec,
+        }) + "\n")
+        return 0
+    if not server.enabled:
+        if server.disabled_reason:
+            _out(f"{name} (disabled: {server.disabled_reason})\n")
+        else:
+            _out(f"{name} (disabled)\n")
+        return 0
+    lines = [name, "  enabled: true"]
+
+    def tool_list(tools):
+        return "[]" if not tools else ", ".join(tools)
+
+    if server.enabled_tools is not None:
+        lines.append(f"  enabled_tools: {tool_list(server.enabled_tools)}")
+    if server.disabled_tools is not None:
+        lines.append(f"  disabled_tools: {tool_list(server.disabled_tools)}")
+    if server.transport == "stdio":
+        lines += [
+            "  transport: stdio",
+            f"  command: {server.command}",
+            f"  args: {' '.join(server.args) if server.args else '-'}",
+            f"  cwd: {server.cwd or '-'}",
+            f"  env: {format_env_display(server.env, server.env_vars)}",
+        ]
+    else:
+        headers = ", ".join(f"{k}=*****" for k in sorted(server.http_headers or {})) or "-"
+        env_headers = ", ".join(f"{k}={v}" for k, v in sorted((server.env_http_headers or {}).items())) or "-"
+        lines += [
+            "  transport: streamable_http",
+            f"  url: {server.url}",
+            f"  bearer_token_env_var: {server.bearer_token_env_var or '-'}",
+            f"  http_headers: {headers}",
+            f"  env_http_headers: {env_headers}",
+        ]
+    if server.startup_timeout_sec is not None:
+        lines.append(f"  startup_timeout_sec: {rust_f64(server.startup_timeout_sec)}")
+    if server.tool_timeout_sec is not None:
+        lines.append(f"  tool_timeout_sec: {rust_f64(server.tool_timeout_sec)}")
+    if server.default_tools_approval_mode is not None:
+        lines.append(f"  default_tools_approval_mode: {server.default_tools_approval_mode}")
+    lines.append(f"  remove: codex mcp remove {name}")
+    _out("\n".join(lines) + "\n")
+    return 0
+
+
+# ------------------------------------------------------------------------------ add / remove
+
+def _codex_home() -> str:
+    from codex.config.errors import ConfigError
+    from codex.config.loader import find_codex_home
+
+    try:
+        return find_codex_home()
+    except ConfigError as exc:
+        from codex.config.errors import render_anyhow
+
+        raise _Fail(render_anyhow("failed to resolve CODEX_HOME", [exc.message])) from None
+
+
+def _load_global(codex_home: str):
+    """(servers, text) of `$CODEX_HOME/config.toml` (`load_global_mcp_servers`)."""
+    from codex.config.errors import ConfigError, render_anyhow
+    from codex.config.loader import load_toml_file
+    from codex.mcp.servers import parse_servers
+
+    path = os.path.join(codex_home, "config.toml")
+    try:
+        loaded = load_toml_file(path)
+    except ConfigError as exc:
+        raise _Fail(render_anyhow(f"failed to load MCP servers from {codex_home}", [exc.message] + exc.causes)) from None
+    except OSError as exc:
+        raise _Fail(render_anyhow(f"failed to load MCP servers from {codex_home}", [str(exc)])) from None
+    if loaded is None:
+        return {}, ""
+    return parse_servers(loaded[0].get("mcp_servers")), loaded[1]
+
+
+def _write_global(codex_home: str, text: str, servers) -> None:
+    from codex.config.errors import render_anyhow
+    from codex.mcp.config_write import replace_mcp_servers
+
+    path = os.path.join(codex_home, "config.toml")
+    new_text = replace_mcp_servers(text, servers)
+    try:
+        os.makedirs(codex_home, exist_ok=True)
+        tmp = f"{path}.tmp.{os.getpid()}"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(new_text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise _Fail(render_anyhow(f"failed to write MCP servers to {codex_home}", [str(exc)])) from None
+
+
+def _add(invocation) -> int:
+    from codex.mcp.servers import InvalidServerName, ServerConfig, validate_server_name
+
+    _load_config(invocation)
+    values = invocation.values
+    name = values.get("name")
+    try:
+        validate_server_name(name)
+    except InvalidServerName as exc:
+        raise _bail(str(exc)) from None
+    codex_home = _codex_home()
+    url = values.get("url")
+    if url is not None:
+        entry = ServerConfig.http(url, values.get("bearer_token_env_var"))
+        if values.get("oauth_client_id"):
+            entry.oauth_client_id = values.get("oauth_client_id")
+        if values.get("oauth_resource"):
+            entry.oauth_resource = values.get("oauth_resource")
+    else:
+        command = list(values.get("command") or [])
+        if not command:
+            raise _bail("command is required")
+        env = {}
+        for pair in values.get("env") or ():
+            key, value = pair if isinstance(pair, tuple) else tuple(str(pair).split("=", 1))
+            env[key] = value
+        entry = ServerConfig.stdio(command[0], command[1:], env or None)
+    servers, text = _load_global(codex_home)
+    servers[name] = entry
+    _write_global(codex_home, text, servers)
+    _out(f"Added global MCP server '{name}'.\n")
+    # The reference then probes the server for OAuth support (RFC 8414 discovery) and prints
+    # nothing when that fails; the OAuth flow itself is not ported (see `mcp login`).
+    return 0
+
+
+def _remove(invocation) -> int:
+    from codex.mcp.servers import InvalidServerName, validate_server_name
+
+    _parse_overrides(invocation)
+    name = invocation.values.get("name")
+    try:
+        validate_server_name(name)
+    except InvalidServerName as exc:
+        raise _bail(str(exc)) from None
+    codex_home = _codex_home()
+    servers, text = _load_global(codex_home)
+    if name in servers:
+        del servers[name]
+        _write_global(codex_home, text, servers)
+        _out(f"Removed global MCP server '{name}'.\n")
+    else:
+        _out(f"No MCP server named '{name}' found.\n")
+    return 0
+
+
+# ------------------------------------------------------------------------------ login / logout
+
+def _login(invocation) -> int:
+    config = _load_config(invocation)
+    name = invocation.values.get("name")
+    server = _configured(config).get(name)
+    if server is None:
+        raise _bail(f"No MCP server named '{name}' found.")
+    if server.transport != "streamable_http":
+        raise _bail("OAuth login is only supported for streamable HTTP servers.")
+    from codex.mcp.oauth import discover_oauth_support
+
+    if not discover_oauth_support(server.url):
+        raise _bail("No authorization support detected")
+    # The browser OAuth flow (authorization code + PKCE, local callback) is not ported yet.
+    raise _bail("OAuth login is not available in this build yet.")
+
+
+def _logout(invocation) -> int:
+    config = _load_config(invocation)
+    name = invocation.values.get("name")
+    server = _configured(config).get(name)
+    if server is None:
+        raise _bail(f"No MCP server named '{name}' found in configuration.")
+    if server.transport != "streamable_http":
+        raise _bail("OAuth logout is only supported for streamable_http transports.")
+    from codex.mcp.oauth import delete_oauth_tokens
+
+    try:
+        removed = delete_oauth_tokens(config, name, server.url)
+    except OSError as exc:
+        raise _bail(f"failed to delete OAuth credentials: {exc}") from None
+    if removed:
+        _out(f"Removed OAuth credentials for '{name}'.\n")
+    else:
+        _out(f"No OAuth credentials stored for '{name}'.\n")
+    return 0
+
+
+def list_cmd(invocation) -> int:
+    return _run(_list, invocation)
+
+
+def get_cmd(invocation) -> int:
+    return _run(_get, invocation)
+
+
+def add_cmd(invocation) -> int:
+    return _run(_add, invocation)
+
+
+def remove_cmd(invocation) -> int:
+    return _run(_remove, invocation)
+
+
+def login_cmd(invocation) -> int:
+    return _run(_login, invocation)
+
+
+def logout_cmd(invocation) -> int:
+    return _run(_logout, invocation)
