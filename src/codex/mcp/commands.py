@@ -255,11 +255,23 @@ def _write_global(codex_home: str, text: str, servers) -> None:
         raise _Fail(render_anyhow(f"failed to write MCP servers to {codex_home}", [str(exc)])) from None
 
 
+_URL_ONLY = ("bearer_token_env_var", "oauth_client_id", "oauth_resource")
+_REQUIRES_URL = (
+    "error: the following required argument was not provided: url\n\n"
+    "Usage: codex [OPTIONS] [PROMPT]\n       codex [OPTIONS] <COMMAND> [ARGS]\n\n"
+    "For more information, try '--help'.\n"
+)
+
+
 def _add(invocation) -> int:
     from codex.mcp.servers import InvalidServerName, ServerConfig, validate_server_name
 
-    _load_config(invocation)
     values = invocation.values
+    if values.get("url") is None and any(values.get(k) is not None for k in _URL_ONLY):
+        # clap's `requires = "url"` inside the flattened optional HTTP args: 0.136.0 reports it
+        # with the root command's usage.
+        raise _Fail(_REQUIRES_URL, 2)
+    _load_config(invocation)
     name = values.get("name")
     try:
         validate_server_name(name)
@@ -267,7 +279,8 @@ def _add(invocation) -> int:
         raise _bail(str(exc)) from None
     codex_home = _codex_home()
     url = values.get("url")
-    if url is not None:
+    # The stdio args (a command or `--env`) win when both transports' args are present.
+    if url is not None and not values.get("command") and not values.get("env"):
         entry = ServerConfig.http(url, values.get("bearer_token_env_var"))
         if values.get("oauth_client_id"):
             entry.oauth_client_id = values.get("oauth_client_id")

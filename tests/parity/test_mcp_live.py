@@ -1,0 +1,105 @@
+"""`codex mcp ...` live: the same command sequences run by the reference Codex 0.136.0 and by
+ours, each in its own RefEnv; exit code, stdout, stderr and the config.toml left behind must be
+identical after every step (sandbox paths normalized)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .reference import RefEnv
+
+pytestmark = pytest.mark.reference
+
+COMMENTED = """\
+# top comment
+model = "x" # trailing
+
+[mcp_servers.old]
+# comment inside old
+command = "foo"
+startup_timeout_ms = 5000
+args = []
+env = {}
+
+# before features
+[features]
+plugins = false
+[mcp_servers.alpha]
+command = "a"
+enabled = false
+tool_timeout_sec = 3
+enabled_tools = ["t1"]
+cwd = "/x"
+[mcp_servers.alpha.env]
+K = "v"
+[other]
+x = 1
+# end
+"""
+
+SEQUENCES = {
+    "empty": (None, [["list"], ["list", "--json"], ["get", "nosuch"], ["get", "nosuch", "--json"],
+                     ["remove", "nosuch"]]),
+    "stdio_http": (None, [
+        ["add", "demo", "--env", "DEMO_TOKEN=abc", "--", "python3", "server.py", "--flag"],
+        ["add", "web", "--url", "https://example.invalid/mcp"],
+        ["add", "tok", "--url", "http://127.0.0.1:1/mcp", "--bearer-token-env-var", "TOK"],
+        ["list"], ["list", "--json"], ["get", "demo"], ["get", "demo", "--json"], ["get", "web"],
+        ["get", "tok", "--json"], ["remove", "demo"], ["remove", "demo"], ["list"],
+        ["remove", "web"], ["remove", "tok"], ["list"],
+    ]),
+    "invalid": (None, [
+        ["add", "bad name", "--", "x"], ["add", "a.b", "--url", "http://u"], ["remove", "a.b"],
+        ["add", "x", "--url", "u", "--", "cmd"], ["add", "x"], ["add", "x", "--env", "FOO", "--", "c"],
+        ["add", "x", "--env", "=v", "--", "c"], ["add", "x", "--bearer-token-env-var", "T", "--", "c"],
+        ["add", "x", "--oauth-resource", "r", "--", "c"], ["add", "x", "--env", "A=b", "--url", "http://u"],
+        ["add", "o", "--url", "http://127.0.0.1:1/m", "--oauth-client-id", "cid", "--oauth-resource", "res"],
+        ["get", "o"], ["get", "o", "--json"],
+    ]),
+    "auth": (None, [
+        ["add", "s", "--", "x"], ["add", "h", "--url", "http://127.0.0.1:1/mcp"],
+        ["login", "s"], ["login", "nosuch"], ["login", "h"], ["logout", "s"], ["logout", "nosuch"],
+        ["logout", "h"],
+    ]),
+    "commented": (COMMENTED, [
+        ["add", "new", "--env", "B=2", "--env", "A=1", "--", "cmd", "a", "b"], ["list"], ["get", "alpha"],
+        ["get", "alpha", "--json"], ["get", "old"], ["get", "old", "--json"], ["add", "old", "--url", "http://o"],
+        ["remove", "alpha"], ["remove", "old"], ["remove", "new"], ["list"],
+    ]),
+    "overrides": ('model = "m"\n', [
+        ["list", "-c", 'mcp_servers.z.command="q"'], ["get", "z", "-c", 'mcp_servers.z.url="http://q"'],
+        ["list", "-c", "approval_policy=bogus"], ["add", "q", "-c", "approval_policy=bogus", "--", "x"],
+    ]),
+    "bad_toml": ("x = 1\ny = \n", [["list"], ["add", "zz", "--", "a"], ["remove", "zz"]]),
+}
+
+
+def _normalize(text: str, env: RefEnv) -> str:
+    return text.replace(str(env.root), "<ROOT>")
+
+
+def _json_or_text(text: str):
+    # The reference prints a server's `env` map in Rust HashMap order (random per process).
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+@pytest.mark.parametrize("name", sorted(SEQUENCES))
+def test_mcp_sequence_live(name):
+    initial, steps = SEQUENCES[name]
+    with RefEnv(write_config=False, tag="mcp-ref") as ref, RefEnv(write_config=False, tag="mcp-ours") as ours:
+        for env in (ref, ours):
+            if initial is not None:
+                env.write_config(initial)
+        for args in steps:
+            results = []
+            for which, env in (("reference", ref), ("ours", ours)):
+                r = env.run(["mcp", *args], which=which)
+                config = env.config_path.read_text() if env.config_path.exists() else None
+                results.append((r.exit_code, _json_or_text(_normalize(r.stdout, env)),
+                                _normalize(r.stderr, env), config))
+            assert results[1] == results[0], f"codex mcp {' '.join(args)}"
