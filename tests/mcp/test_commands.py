@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from mcp_testing import codex_home, mcp  # noqa: F401 - fixtures
+
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "mcp"
 
 

@@ -1,5 +1,7 @@
-"""Fixtures of the `codex mcp` tests: `mcp(args)` runs our CLI in-process with HOME and
-CODEX_HOME in a fresh temporary directory (never the user's)."""
+"""Fixtures of the `codex mcp` tests: `mcp(*args)` runs our CLI in-process with HOME and
+CODEX_HOME in a fresh temporary directory (never the user's). Imported by the test modules:
+this directory is not a package and has no conftest.py, so that `import mcp` keeps finding the
+SDK, not tests/mcp/."""
 
 from __future__ import annotations
 
