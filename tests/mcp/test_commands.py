@@ -212,3 +212,22 @@ def test_list_does_not_import_the_sdk(codex_home):
                           env={"PYTHONPATH": src, "CODEX_HOME": str(codex_home), "HOME": str(codex_home.parent),
                                "PATH": "/usr/bin:/bin"}, timeout=60)
     assert proc.stdout.strip().endswith("clean"), proc.stdout + proc.stderr
+
+
+def test_strict_config_and_profiles(codex_home, capsys):
+    from codex.cli import app
+
+    def run(*argv):
+        capsys.readouterr()
+        code = app.run(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    assert run("--strict-config", "mcp", "list") == (
+        1, "", "Error: `--strict-config` is not supported for `codex mcp`\n")
+    (codex_home / "q.config.toml").write_text('[mcp_servers.fromprof]\ncommand = "z"\n')
+    # A profile file's [mcp_servers] is not used.
+    assert run("-p", "q", "mcp", "get", "fromprof") == (1, "", "Error: No MCP server named 'fromprof' found.\n")
+    (codex_home / "config.toml").write_text('[profiles.p]\nmodel = "y"\n')
+    code, out, err = run("-p", "p", "mcp", "add", "a", "--", "x")
+    assert code == 1 and err.startswith("Error: failed to load configuration\n\nCaused by:\n    --profile `p` cannot")

@@ -72,6 +72,12 @@ SEQUENCES = {
         ["list", "-c", 'mcp_servers.z.command="q"'], ["get", "z", "-c", 'mcp_servers.z.url="http://q"'],
         ["list", "-c", "approval_policy=bogus"], ["add", "q", "-c", "approval_policy=bogus", "--", "x"],
     ]),
+    "profiles": ('model = "x"\n[profiles.p]\nmodel = "y"\n', [
+        ["--strict-config", "mcp", "list"], ["-p", "p", "mcp", "list"], ["-p", "nosuch", "mcp", "list"],
+        ["-p", "p", "mcp", "add", "a", "--", "x"], ["--strict-config", "mcp", "remove", "a"],
+        ["-p", "q", "mcp", "list"], ["-p", "q", "mcp", "get", "fromprof"], ["-p", "q", "mcp", "add", "n", "--", "y"],
+        ["-p", "q", "mcp", "list", "-c", 'mcp_servers.o.url="http://x"'],
+    ], {"q.config.toml": '[mcp_servers.fromprof]\ncommand = "z"\n'}),
     "bad_toml": ("x = 1\ny = \n", [["list"], ["add", "zz", "--", "a"], ["remove", "zz"]]),
 }
 
@@ -90,16 +96,19 @@ def _json_or_text(text: str):
 
 @pytest.mark.parametrize("name", sorted(SEQUENCES))
 def test_mcp_sequence_live(name):
-    initial, steps = SEQUENCES[name]
+    initial, steps, *files = SEQUENCES[name]
     with RefEnv(write_config=False, tag="mcp-ref") as ref, RefEnv(write_config=False, tag="mcp-ours") as ours:
         for env in (ref, ours):
             if initial is not None:
                 env.write_config(initial)
+            for rel, text in (files[0] if files else {}).items():
+                env.write(rel, text, base="codex_home")
         for args in steps:
+            argv = args if "mcp" in args else ["mcp", *args]
             results = []
             for which, env in (("reference", ref), ("ours", ours)):
-                r = env.run(["mcp", *args], which=which)
+                r = env.run(argv, which=which)
                 config = env.config_path.read_text() if env.config_path.exists() else None
                 results.append((r.exit_code, _json_or_text(_normalize(r.stdout, env)),
                                 _normalize(r.stderr, env), config))
-            assert results[1] == results[0], f"codex mcp {' '.join(args)}"
+            assert results[1] == results[0], f"codex {' '.join(argv)}"

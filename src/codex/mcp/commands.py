@@ -26,8 +26,21 @@ def _bail(message: str) -> _Fail:
     return _Fail(f"Error: {message}\n")
 
 
+def _root_value(invocation, key):
+    for _path, values in invocation.levels:
+        value = values.get(key)
+        if value:
+            return value
+    return None
+
+
 def _run(fn, invocation) -> int:
     try:
+        if _root_value(invocation, "strict_config"):
+            raise _bail("`--strict-config` is not supported for `codex mcp`")
+        if fn in (_add, _remove) and _root_value(invocation, "profile"):
+            # `validate_profile_v2_migration`: with `--profile`, the config must load first.
+            _load_config(invocation)
         code = fn(invocation)
     except _Fail as exc:
         _err(exc.text)
@@ -43,6 +56,7 @@ def _load_config(invocation):
     try:
         return load_config(
             list(invocation.config_overrides),
+            profile=_root_value(invocation, "profile"),
             enable=invocation.values.get("enable") or (),
             disable=invocation.values.get("disable") or (),
         )
@@ -62,9 +76,24 @@ def _parse_overrides(invocation) -> None:
 
 
 def _configured(config):
+    """The configured servers. A `--profile` file's `[mcp_servers]` is not used (as 0.136.0)."""
     from codex.mcp.servers import parse_servers
 
-    return parse_servers(config.raw.get("mcp_servers"))
+    raw = config.raw.get("mcp_servers")
+    if any(layer.source == "profile" and "mcp_servers" in layer.table for layer in config.layers):
+        from codex.config.loader import merge_into
+        from codex.config.overrides import apply_overrides
+
+        merged: dict = {}
+        for layer in config.layers:
+            if layer.source != "profile" and isinstance(layer.table.get("mcp_servers"), dict):
+                merge_into(merged, {"mcp_servers": layer.table["mcp_servers"]})
+        overrides = [(path, value) for path, value in (config.overrides or ())
+                     if str(path).split(".")[0] == "mcp_servers"]
+        if overrides:
+            apply_overrides(merged, overrides)
+        raw = merged.get("mcp_servers")
+    return parse_servers(raw)
 
 
 # ------------------------------------------------------------------------------ list
