@@ -35,6 +35,12 @@ def test_tools_are_qualified_and_callable():
             assert set(tools) == {"mcp__echo_srv__echo", "mcp__echo_srv__env_get", "mcp__echo_srv__slow"}
             info = tools["mcp__echo_srv__env_get"]
             assert (info.server_name, info.raw_tool_name) == ("echo-srv", "env.get")
+            from codex.mcp.schema import mcp_tool_to_openai_tool_parts
+
+            desc, params, out = mcp_tool_to_openai_tool_parts(info.tool)
+            assert desc.startswith("An environment variable")
+            assert params["type"] == "object" and params["properties"]["name"]["type"] == "string"
+            assert out["properties"]["structuredContent"]["properties"]["result"]["type"] == "string"
             r = await mgr.call_tool("echo-srv", "echo", {"text": "hi"})
             assert not r.is_error and r.content[0].text == "hi"
             r = await mgr.call_tool("echo-srv", "env.get", {"name": "DEMO"})
