@@ -231,3 +231,45 @@ def test_strict_config_and_profiles(codex_home, capsys):
     (codex_home / "config.toml").write_text('[profiles.p]\nmodel = "y"\n')
     code, out, err = run("-p", "p", "mcp", "add", "a", "--", "x")
     assert code == 1 and err.startswith("Error: failed to load configuration\n\nCaused by:\n    --profile `p` cannot")
+
+
+EXPLICIT = """\
+[features]
+x = true
+[mcp_servers]
+b = { command = "y", args = ["1"] }
+# mid
+new = { url = "http://old" }
+# before a
+a = { command = "z" }
+[mcp_servers.c]
+command = "x"
+"""
+
+
+def test_explicit_mcp_servers_table_and_inline_entries(mcp, codex_home):
+    """Probed on the reference: an explicit `[mcp_servers]` stays, inline entries stay inline
+    (with the comments above them), a rewritten one is re-rendered inline."""
+    (codex_home / "config.toml").write_text(EXPLICIT)
+    mcp("add", "new", "--", "n")
+    assert (codex_home / "config.toml").read_text() == EXPLICIT.replace(
+        'new = { url = "http://old" }', 'new = { command = "n" }').replace(
+        '[mcp_servers.c]', '\n[mcp_servers.c]')
+    mcp("remove", "new")
+    assert (codex_home / "config.toml").read_text() == (
+        '[features]\nx = true\n[mcp_servers]\nb = { command = "y", args = ["1"] }\n# before a\n'
+        'a = { command = "z" }\n\n[mcp_servers.c]\ncommand = "x"\n')
+    for name in ("b", "a", "c"):
+        mcp("remove", name)
+    assert (codex_home / "config.toml").read_text() == "[features]\nx = true\n"
+
+
+def test_root_inline_and_dotted_mcp_servers(mcp, codex_home):
+    (codex_home / "config.toml").write_text('mcp_servers = { a = { command = "x" } }\nmodel = "m"\n')
+    mcp("add", "new", "--", "n")
+    assert (codex_home / "config.toml").read_text() == (
+        'model = "m"\n\n[mcp_servers ]\na = { command = "x" }\n\n[mcp_servers.new]\ncommand = "n"\n')
+    (codex_home / "config.toml").write_text('model = "m"\nmcp_servers.a.command = "x"\n[features]\nx = true\n')
+    mcp("add", "new", "--", "n")
+    assert (codex_home / "config.toml").read_text() == (
+        'model = "m"\n\n[mcp_servers.a]\ncommand = "x"\n\n[mcp_servers.new]\ncommand = "n"\n[features]\nx = true\n')

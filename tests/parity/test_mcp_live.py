@@ -78,6 +78,28 @@ SEQUENCES = {
         ["-p", "q", "mcp", "list"], ["-p", "q", "mcp", "get", "fromprof"], ["-p", "q", "mcp", "add", "n", "--", "y"],
         ["-p", "q", "mcp", "list", "-c", 'mcp_servers.o.url="http://x"'],
     ], {"q.config.toml": '[mcp_servers.fromprof]\ncommand = "z"\n'}),
+    "inline_root": ('mcp_servers = { a = { command = "x" } }\nmodel = "m"\n', [
+        ["add", "new", "--", "n"], ["list"], ["remove", "new"], ["remove", "a"],
+    ]),
+    "dotted_root": ('model = "m"\nmcp_servers.a.command = "x"\n[features]\nx = true\n', [
+        ["add", "new", "--", "n"], ["remove", "new"], ["remove", "a"],
+    ]),
+    "explicit_header": (
+        '[features]\nx = true\n[mcp_servers]\nb = { command = "y", args = ["1"] }\n# mid\n'
+        'new = { url = "http://old" }\n# before a\na = { command = "z" }\n[mcp_servers.c]\ncommand = "x"\n', [
+            ["add", "new", "--", "n"], ["remove", "new"], ["add", "q", "--", "q"], ["remove", "b"],
+            ["remove", "a"], ["remove", "c"], ["remove", "q"],
+        ]),
+    "all_fields": (
+        '[mcp_servers."my.server"]\ncommand = "x\\"y"\nargs = ["a b", "c\\\\d", "it\'s"]\nenv = { Z = "1", A = "2" }\n'
+        '[mcp_servers.a]\nurl = "http://u"\nhttp_headers = { X = "1" }\nenv_http_headers = { Y = "V" }\n'
+        'startup_timeout_sec = 1.5\nrequired = true\nscopes = ["s1"]\noauth_resource = "r"\n'
+        '[mcp_servers.a.tools.t1]\napproval_mode = "prompt"\n[mcp_servers.b]\ncommand = "c"\n'
+        'env_vars = ["P", { name = "Q", source = "local" }]\ndefault_tools_approval_mode = "auto"\n'
+        'supports_parallel_tool_calls = true\ndisabled_tools = []\n', [
+            ["list"], ["list", "--json"], ["get", "a"], ["get", "b"], ["get", "b", "--json"],
+            ["add", "new", "--", "n"], ["remove", "new"], ["remove", "b"],
+        ]),
     "bad_toml": ("x = 1\ny = \n", [["list"], ["add", "zz", "--", "a"], ["remove", "zz"]]),
 }
 

@@ -268,12 +268,12 @@ def _load_global(codex_home: str):
     return parse_servers(loaded[0].get("mcp_servers")), loaded[1]
 
 
-def _write_global(codex_home: str, text: str, servers) -> None:
+def _write_global(codex_home: str, text: str, servers, changed=()) -> None:
     from codex.config.errors import render_anyhow
     from codex.mcp.config_write import replace_mcp_servers
 
     path = os.path.join(codex_home, "config.toml")
-    new_text = replace_mcp_servers(text, servers)
+    new_text = replace_mcp_servers(text, servers, changed)
     try:
         os.makedirs(codex_home, exist_ok=True)
         tmp = f"{path}.tmp.{os.getpid()}"
@@ -326,7 +326,7 @@ def _add(invocation) -> int:
         entry = ServerConfig.stdio(command[0], command[1:], env or None)
     servers, text = _load_global(codex_home)
     servers[name] = entry
-    _write_global(codex_home, text, servers)
+    _write_global(codex_home, text, servers, changed={name})
     _out(f"Added global MCP server '{name}'.\n")
     # The reference then probes the server for OAuth support (RFC 8414 discovery) and prints
     # nothing when that fails; the OAuth flow itself is not ported (see `mcp login`).

@@ -305,62 +305,139 @@ def _has_kv(lines: list[str]) -> bool:
     return any(line.strip() and not line.strip().startswith("#") for line in lines)
 
 
-def replace_mcp_servers(text: str, servers: dict[str, ServerConfig]) -> str:
-    """The new config.toml text with `[mcp_servers]` replaced by `servers` (removed when empty)."""
+def _server_inline(cfg: ServerConfig) -> str:
+    """The server as an inline table (upstream `serialize_mcp_server_inline`)."""
+    tables = _server_tables("x", cfg)
+    parts = list(tables[0][1])
+    nested: dict[str, list[str]] = {}
+    for header, lines in tables[1:]:
+        rel = header.split(".", 2)[2]  # after `mcp_servers.x.`
+        top, _, sub = rel.partition(".")
+        if sub:
+            nested.setdefault(top, []).append(f"{sub} = {{ {', '.join(lines)} }}" if lines else f"{sub} = {{}}")
+        else:
+            parts.append(f"{top} = {{ {', '.join(lines)} }}" if lines else f"{top} = {{}}")
+    for top, items in nested.items():
+        parts.append(f"{top} = {{ {', '.join(items)} }}")
+    return "{ " + ", ".join(parts) + " }" if parts else "{}"
+
+
+def _kv_key(line: str) -> str | None:
+    """The first key of a `key = value` line (None for a dotted key)."""
+    text = line.strip()
+    m = re.match(r'^(?:([A-Za-z0-9_-]+)|"((?:[^"\\]|\\.)*)"|\'([^\']*)\')\s*=', text)
+    if not m:
+        return None
+    return next(g for g in m.groups() if g is not None)
+
+
+def _root_inline_servers(lines: list[str]) -> tuple[str, dict] | None:
+    """(raw key text, servers table) of a root `mcp_servers = { ... }` line, else None."""
+    for line in lines:
+        if _kv_key(line) == "mcp_servers":
+            from codex.config.loader import parse_toml
+
+            raw_key = line.split("=", 1)[0].lstrip()
+            try:
+                table = parse_toml(line, "<inline>").get("mcp_servers")
+            except Exception:  # noqa: BLE001 - a multi-line value: not kept inline
+                return None
+            return raw_key, table if isinstance(table, dict) else {}
+    return None
+
+
+def replace_mcp_servers(text: str, servers: dict[str, ServerConfig], changed=()) -> str:
+    """The new config.toml text with `[mcp_servers]` replaced by `servers` (removed when empty).
+    `changed`: names whose entry was just (re)written (an existing inline entry is re-rendered)."""
     segments, trailing = _segments(text)
     root = segments[0]
     tables = segments[1:]
-    is_mcp = [seg.path[:1] == ["mcp_servers"] for seg in tables]
-    kept = [seg for seg, mcp in zip(tables, is_mcp) if not mcp]
-    if root.body and _root_has_key(root, "mcp_servers"):
+    kept = [seg for seg in tables if seg.path[:1] != ["mcp_servers"]]
+    explicit = next((seg for seg in tables if seg.path == ["mcp_servers"]), None)
+    head: list[str] | None = None       # `[mcp_servers]` header + inline entries, kept or made
+    head_prefix: list[str] = []
+    inline: dict[str, str] = {}         # server name -> its inline entry line
+    root_key = bool(root.body) and _root_has_key(root, "mcp_servers")
+    if root_key:
+        converted = _root_inline_servers(root.body)
         # `mcp_servers = {...}` / dotted keys in the root: dropped with the lines they span.
         root.body = _drop_root_key(root.body, "mcp_servers")
+        if converted is not None:
+            # toml_edit turns the inline table into a table keeping the key's text.
+            raw_key, table = converted
+            head = [f"[{raw_key}]\n"]
+            for name in table:
+                if name in servers:
+                    inline[name] = f"{_key(name)} = {_server_inline(servers[name])}\n"
+    elif explicit is not None:
+        head = [explicit.body[0]]
+        head_prefix = explicit.prefix
+        decor: list[str] = []  # blank/comment lines above an entry belong to it (toml_edit's decor)
+        for line in explicit.body[1:]:
+            if not line.strip() or line.strip().startswith("#"):
+                decor.append(line)
+                continue
+            name = _kv_key(line)
+            if name is not None and name in servers:
+                entry = line if name not in changed and line.endswith("\n") else \
+                    f"{_key(name)} = {_server_inline(servers[name])}\n"
+                inline[name] = "".join(decor) + entry
+            decor = []
+    table_servers = {name: cfg for name, cfg in servers.items() if name not in inline}
 
-    if not servers:
-        ordered = kept
-        block = ""
-        insert_after = None
-    else:
-        # The root's key order (first appearance of each top-level key among the headers);
-        # tables are visited depth-first in that order and the new block takes the position of
-        # the table visited last before `mcp_servers`.
-        order: list[str] = []
-        for seg in tables:
-            if seg.path and seg.path[0] not in order:
-                order.append(seg.path[0])
-        if "mcp_servers" not in order:
-            order.append("mcp_servers")
-        visited = []
-        for top in order:
-            if top == "mcp_servers":
-                break
-            visited.extend(_dfs(kept, top))
-        last = max((s.position for s in visited[-1:]), default=0)
-        insert_after = last
-        ordered = kept
-        block = None
+    insert_after = None
+    if servers:
+        if root_key:
+            insert_after = 0
+        elif explicit is not None:
+            insert_after = explicit.position
+            kept = sorted(kept + [explicit], key=lambda seg: seg.position)
+        else:
+            # The root's key order (first appearance of each top-level key among the headers);
+            # tables are visited depth-first in that order and the new block takes the position
+            # of the table visited last before `mcp_servers`.
+            order: list[str] = []
+            for seg in tables:
+                if seg.path and seg.path[0] not in order:
+                    order.append(seg.path[0])
+            if "mcp_servers" not in order:
+                order.append("mcp_servers")
+            visited = []
+            for top in order:
+                if top == "mcp_servers":
+                    break
+                visited.extend(_dfs(kept, top))
+            insert_after = max((seg.position for seg in visited[-1:]), default=0)
 
     out: list[str] = []
     out.extend(root.body)
     visible = _has_kv(root.body)
 
-    def emit_block():
+    def emit_block(with_head: bool):
         nonlocal visible
-        rendered = render_servers(servers, first=not visible)
-        out.append(rendered)
+        if with_head and head is not None:
+            out.append(("" if not visible else "\n") + head[0])
+            visible = True
+        out.extend(line for key, line in inline.items())
+        out.append(render_servers(table_servers, first=not visible))
         visible = True
 
     if servers and insert_after == 0:
-        emit_block()
-    for seg in ordered:
+        emit_block(with_head=True)
+    for seg in kept:
+        if seg is explicit:
+            out.extend(head_prefix)
+            out.append(head[0])
+            visible = True
+            emit_block(with_head=False)
+            continue
         out.extend(seg.prefix)
         out.extend(seg.body)
         visible = True
         if servers and seg.position == insert_after:
-            emit_block()
+            emit_block(with_head=True)
     out.extend(trailing)
-    result = "".join(out)
-    return result
+    return "".join(out)
 
 
 def _dfs(kept: list[_Segment], top: str) -> list[_Segment]:
