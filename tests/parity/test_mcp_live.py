@@ -100,6 +100,13 @@ SEQUENCES = {
             ["list"], ["list", "--json"], ["get", "a"], ["get", "b"], ["get", "b", "--json"],
             ["add", "new", "--", "n"], ["remove", "new"], ["remove", "b"],
         ]),
+    "strings": (
+        '[mcp_servers.a]\ncommand = """multi\nline"""\n'
+        'args = ["with \\"q\\"\\nnl", "tab\\there", "ctrl\\u0001x", "back\\\\slash\\nnl", '
+        '"mixed \' and \\" ", "uni \u00e9", "end\\"", "both \' \\" \\\\ x", "\'\'\'x\\n\\\\"]\n'
+        'cwd = "x\\r\\ny"\n', [
+            ["add", "new", "--", "n"], ["get", "a", "--json"], ["remove", "new"],
+        ]),
     "bad_toml": ("x = 1\ny = \n", [["list"], ["add", "zz", "--", "a"], ["remove", "zz"]]),
 }
 

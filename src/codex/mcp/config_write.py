@@ -26,19 +26,19 @@ def _key(name: str) -> str:
     return name if _BARE.match(name) else _string(name)
 
 
-def _string(value: str) -> str:
-    """toml_edit's default string repr: a literal string when the basic one would need escapes
-    for quotes or backslashes, else a basic string."""
-    if ("\"" in value or "\\" in value) and "'" not in value and not any(ord(c) < 0x20 or c == "\x7f" for c in value):
-        return f"'{value}'"
+def _is_control(c: str) -> bool:
+    return ord(c) < 0x20 or c == "\x7f"
+
+
+def _escape_basic(value: str, multiline: bool) -> str:
     out = []
     for c in value:
-        if c == "\"":
-            out.append("\\\"")
-        elif c == "\\":
+        if c == "\\":
             out.append("\\\\")
+        elif c == "\"" and not multiline:
+            out.append("\\\"")
         elif c == "\n":
-            out.append("\\n")
+            out.append("\n" if multiline else "\\n")
         elif c == "\t":
             out.append("\\t")
         elif c == "\r":
@@ -47,11 +47,34 @@ def _string(value: str) -> str:
             out.append("\\b")
         elif c == "\f":
             out.append("\\f")
-        elif ord(c) < 0x20 or c == "\x7f":
+        elif _is_control(c):
             out.append(f"\\u{ord(c):04X}")
         else:
             out.append(c)
-    return "\"" + "".join(out) + "\""
+    text = "".join(out)
+    if multiline:
+        text = text.replace('"""', '""\\"')
+    return text
+
+
+def _string(value: str) -> str:
+    """toml_edit's (toml_writer's) default string repr: the first of a basic string without
+    escapes, a literal string, a multi-line basic string without escapes, a multi-line literal
+    string; else an escaped basic (multi-line when the value has newlines) string."""
+    newline = "\n" in value
+    controls = any(_is_control(c) and c != "\n" for c in value)
+    if not newline and not controls and '"' not in value and "\\" not in value:
+        return f'"{value}"'
+    if not newline and not controls and "'" not in value:
+        return f"'{value}'"
+    lead = "\n" if newline else ""
+    if not controls and "\\" not in value and '"""' not in value and not value.endswith('"'):
+        return f'"""{lead}{value}"""'
+    if not controls and "\'\'\'" not in value and not value.endswith("'"):
+        return f"\'\'\'{lead}{value}\'\'\'"
+    if newline:
+        return f'"""\n{_escape_basic(value, True)}"""'
+    return f'"{_escape_basic(value, False)}"'
 
 
 def _float(value: float) -> str:
