@@ -273,3 +273,40 @@ def test_root_inline_and_dotted_mcp_servers(mcp, codex_home):
     mcp("add", "new", "--", "n")
     assert (codex_home / "config.toml").read_text() == (
         'model = "m"\n\n[mcp_servers.a]\ncommand = "x"\n\n[mcp_servers.new]\ncommand = "n"\n[features]\nx = true\n')
+
+
+def test_oauth_discovery_of_http_servers(mcp, codex_home):
+    """An HTTP server with RFC 8414 metadata: `list` says `Not logged in` (as the reference);
+    `add` announces the OAuth flow, which is not ported yet."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            if self.path == "/.well-known/oauth-authorization-server":
+                body = json.dumps({"issuer": "x", "authorization_endpoint": "http://127.0.0.1/a",
+                                   "token_endpoint": "http://127.0.0.1/t"}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            else:
+                self.send_error(404)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/mcp"
+        code, out, err = mcp("add", "o", "--url", url)
+        assert out == "Added global MCP server 'o'.\nDetected OAuth support. Starting OAuth flow\u2026\n"
+        assert code == 1 and err.startswith("Error: ")
+        assert mcp("list").out.splitlines()[1].split()[-3:] == ["Not", "logged", "in"]
+        assert json.loads(mcp("list", "--json").out)[0]["auth_status"] == "not_logged_in"
+    finally:
+        server.shutdown()
+        server.server_close()

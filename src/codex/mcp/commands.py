@@ -102,13 +102,28 @@ _AUTH_DISPLAY = {"unsupported": "Unsupported", "not_logged_in": "Not logged in",
                  "bearer_token": "Bearer token", "o_auth": "OAuth"}
 
 
-def auth_status(cfg) -> str:
-    """`compute_auth_statuses` without the network: stdio servers and HTTP servers without a
-    bearer token env var are `unsupported` (what the reference reports when OAuth discovery
-    fails), a bearer token env var makes `bearer_token`."""
-    if cfg.transport == "streamable_http" and cfg.bearer_token_env_var:
+def auth_status(cfg, discovered=None) -> str:
+    """`compute_auth_statuses`: stdio servers are `unsupported`; an HTTP server with a bearer
+    token env var is `bearer_token`; else `not_logged_in` when OAuth discovery finds an
+    authorization server (`discovered[url]`), `unsupported` when not. (Stored OAuth tokens, which
+    make `o_auth`, are not looked up yet.)"""
+    if cfg.transport != "streamable_http":
+        return "unsupported"
+    if cfg.bearer_token_env_var:
         return "bearer_token"
+    if discovered and discovered.get(cfg.url):
+        return "not_logged_in"
     return "unsupported"
+
+
+def _discover(servers) -> dict:
+    urls = [cfg.url for cfg in servers if cfg.transport == "streamable_http" and not cfg.bearer_token_env_var
+            and cfg.enabled and cfg.url]
+    if not urls:
+        return {}
+    from codex.mcp.oauth import discover_many
+
+    return discover_many(urls)
 
 
 def _json(value) -> str:
@@ -134,6 +149,7 @@ def _list(invocation) -> int:
 
     config = _load_config(invocation)
     entries = sorted(_configured(config).items(), key=lambda kv: kv[0])
+    discovered = _discover(cfg for _, cfg in entries)
     if invocation.values.get("json"):
         items = []
         for name, cfg in entries:
@@ -144,7 +160,7 @@ def _list(invocation) -> int:
                 "transport": cfg.transport_json(),
                 "startup_timeout_sec": cfg.startup_timeout_sec,
                 "tool_timeout_sec": cfg.tool_timeout_sec,
-                "auth_status": auth_status(cfg),
+                "auth_status": auth_status(cfg, discovered),
             })
         _out(_json(items) + "\n")
         return 0
@@ -153,7 +169,7 @@ def _list(invocation) -> int:
         return 0
     stdio_rows, http_rows = [], []
     for name, cfg in entries:
-        auth = _AUTH_DISPLAY[auth_status(cfg)]
+        auth = _AUTH_DISPLAY[auth_status(cfg, discovered)]
         if cfg.transport == "stdio":
             stdio_rows.append([name, cfg.command or "", " ".join(cfg.args) if cfg.args else "-",
                                format_env_display(cfg.env, cfg.env_vars), cfg.cwd or "-", cfg.status(), auth])
@@ -328,8 +344,14 @@ def _add(invocation) -> int:
     servers[name] = entry
     _write_global(codex_home, text, servers, changed={name})
     _out(f"Added global MCP server '{name}'.\n")
-    # The reference then probes the server for OAuth support (RFC 8414 discovery) and prints
-    # nothing when that fails; the OAuth flow itself is not ported (see `mcp login`).
+    if entry.transport == "streamable_http" and not entry.bearer_token_env_var:
+        # OAuth discovery (RFC 8414); nothing is printed when the server has none.
+        from codex.mcp.oauth import discover_oauth_support
+
+        if discover_oauth_support(entry.url):
+            _out("Detected OAuth support. Starting OAuth flow\u2026\n")
+            # The browser OAuth flow (authorization code + PKCE, local callback) is not ported.
+            raise _bail("OAuth login is not available in this build yet.")
     return 0
 
 

@@ -12,6 +12,17 @@ CREDENTIALS_FILE = ".credentials.json"
 DISCOVERY_TIMEOUT_S = 5.0
 
 
+def discover_many(urls) -> dict:
+    """`{url: discover_oauth_support(url)}`, asked concurrently."""
+    urls = list(dict.fromkeys(urls))
+    if len(urls) <= 1:
+        return {u: discover_oauth_support(u) for u in urls}
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(8, len(urls))) as pool:
+        return dict(zip(urls, pool.map(discover_oauth_support, urls)))
+
+
 def discover_oauth_support(url: str) -> bool:
     """True when `<origin>/.well-known/oauth-authorization-server[/<path>]` answers with metadata
     naming the authorization and token endpoints; False on any failure."""
@@ -26,7 +37,9 @@ def discover_oauth_support(url: str) -> bool:
         return False
     origin = f"{parts.scheme}://{parts.netloc}"
     path = parts.path.rstrip("/")
-    candidates = [f"{origin}/.well-known/oauth-authorization-server{path}"] if path else []
+    # The order rmcp's discovery asks in (seen on the reference's requests).
+    candidates = [f"{origin}/.well-known/oauth-authorization-server{path}",
+                  f"{origin}{path}/.well-known/oauth-authorization-server"] if path else []
     candidates.append(f"{origin}/.well-known/oauth-authorization-server")
     for candidate in candidates:
         req = urllib.request.Request(candidate, headers={"MCP-Protocol-Version": "2024-11-05"})
