@@ -19,10 +19,17 @@ _SANDBOX_FILES = {
     "workspace-write": "workspace_write.md",
     "danger-full-access": "danger_full_access.md",
 }
-# Only `never` is captured for 0.136.0 (codex exec always runs with approval `never`).
+# Captured from codex 0.136.0 (fixtures/core/permissions_cases.json): `never` via `codex exec`
+# (which always runs with `never`) and app-server; the others via `codex app-server` thread/start.
+# The texts are used verbatim: on_request.md keeps its trailing blanks and untrusted.md its
+# leading blank, exactly as sent on the wire.
 _APPROVAL_FILES = {
     "never": "never.md",
+    "on-request": "on_request.md",
+    "on-failure": "on_failure.md",
+    "untrusted": "untrusted.md",
 }
+_APPROVAL_ALIASES = {"unless-trusted": "untrusted", "onrequest": "on-request", "onfailure": "on-failure"}
 
 
 @lru_cache(maxsize=None)
@@ -46,6 +53,7 @@ def sandbox_text(sandbox_mode: str, network_access: bool) -> str:
 
 def approval_text(approval_policy: str) -> str:
     policy = _norm(approval_policy)
+    policy = _APPROVAL_ALIASES.get(policy, policy)
     try:
         name = _APPROVAL_FILES[policy]
     except KeyError:
