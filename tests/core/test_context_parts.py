@@ -44,7 +44,7 @@ def test_permissions_single_root_and_network():
     ro = permissions.permissions_instructions("read_only", writable_roots=["/w"])
     assert "The writable root" not in ro
     with pytest.raises(NotImplementedError):
-        permissions.permissions_instructions("read-only", "on-request")
+        permissions.permissions_instructions("read-only", "granular")
     with pytest.raises(ValueError):
         permissions.permissions_instructions("bogus")
 
