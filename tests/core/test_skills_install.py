@@ -89,3 +89,18 @@ def test_skills_block_from_installed_tree_equals_capture(tmp_path):
     assert len(captured) == 1
     ours = Normalizer({str(home): "<CODEX_HOME>"}).text(block)
     assert ours == captured.pop()
+
+
+def test_byte_code_caches_in_the_bundle_are_not_installed(tmp_path, monkeypatch):
+    # pip byte-compiles the skills' .py files into __pycache__ folders inside site-packages.
+    import shutil
+
+    from codex.core.context import skills_install
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(skills_install.BUNDLE_DIR, bundle)
+    cache = next(p for p in bundle.rglob("*.py")).parent / "__pycache__"
+    cache.mkdir()
+    (cache / "x.cpython-311.pyc").write_bytes(b"\0")
+    monkeypatch.setattr(skills_install, "BUNDLE_DIR", bundle)
+    assert not any("__pycache__" in rel for rel in skills_install.bundled_files())

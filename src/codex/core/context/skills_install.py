@@ -32,7 +32,9 @@ def bundled_fingerprint() -> str:
 def bundled_files() -> list[str]:
     """Relative POSIX paths of the bundled skill files (the marker excluded), sorted."""
     out = []
-    for dirpath, _dirnames, filenames in os.walk(BUNDLE_DIR):
+    for dirpath, dirnames, filenames in os.walk(BUNDLE_DIR):
+        # An installed package may hold byte-code caches of the skills' scripts: not skill files.
+        dirnames[:] = [d for d in dirnames if d != "__pycache__"]
         for name in filenames:
             rel = (Path(dirpath) / name).relative_to(BUNDLE_DIR).as_posix()
             if rel != MARKER_FILENAME:
