@@ -14,9 +14,13 @@ MANIFEST = load_fixture_json("system_skills_manifest.json")
 CAPTURES = load_fixture_json("exec_initial_inputs.json")
 
 
-def _tree(root: Path):
+def _tree(root: Path, skip_caches: bool = False):
+    """Files and folders under root; `skip_caches` leaves out the __pycache__ folders pip adds to
+    an installed package's copy of the bundle."""
     files, dirs = {}, []
-    for dirpath, _dn, filenames in os.walk(root):
+    for dirpath, dirnames, filenames in os.walk(root):
+        if skip_caches:
+            dirnames[:] = [d for d in dirnames if d != "__pycache__"]
         rel = Path(dirpath).relative_to(root).as_posix()
         if rel != ".":
             dirs.append(rel)
@@ -37,7 +41,7 @@ def test_install_matches_reference_tree_byte_for_byte(tmp_path):
 
 
 def test_bundle_is_the_reference_tree():
-    files, dirs = _tree(skills_install.BUNDLE_DIR)
+    files, dirs = _tree(skills_install.BUNDLE_DIR, skip_caches=True)
     assert files == MANIFEST["files"] and dirs == MANIFEST["dirs"]
     assert skills_install.bundled_fingerprint() == "66eb33bbe0eb99ac"
 
@@ -100,7 +104,7 @@ def test_byte_code_caches_in_the_bundle_are_not_installed(tmp_path, monkeypatch)
     bundle = tmp_path / "bundle"
     shutil.copytree(skills_install.BUNDLE_DIR, bundle)
     cache = next(p for p in bundle.rglob("*.py")).parent / "__pycache__"
-    cache.mkdir()
+    cache.mkdir(exist_ok=True)
     (cache / "x.cpython-311.pyc").write_bytes(b"\0")
     monkeypatch.setattr(skills_install, "BUNDLE_DIR", bundle)
     assert not any("__pycache__" in rel for rel in skills_install.bundled_files())
