@@ -236,3 +236,19 @@ def test_wire_api_chat_is_refused_with_upstreams_message():
     err = schema.validate({"model_providers": {"x": {"name": "n", "wire_api": "bogus"}}})
     assert err.detail == "unknown variant `bogus`, expected `responses`"
     assert schema.validate({"model_providers": {"x": {"name": "n", "wire_api": "responses"}}}) is None
+
+
+@pytest.mark.parametrize("value, detail", [
+    ({"high": 1}, "expected table, found integer"),
+    ({"high": {}}, None),
+    ({}, "wanted exactly 1 element, found 0 elements"),
+])
+def test_table_form_of_a_unit_enum(value, detail):
+    err = schema.validate({"model_reasoning_effort": value}, from_override=True)
+    assert (err.cause_detail if err else None) == detail
+
+
+def test_table_variant_with_a_non_table_value():
+    err = schema.validate({"approval_policy": {"granular": True}}, from_override=True)
+    assert err.cause_detail == "invalid type: boolean `true`, expected struct GranularApprovalConfig"
+    assert err.key == "approval_policy"

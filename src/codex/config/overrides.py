@@ -4,15 +4,14 @@ A port of codex-rs/utils/cli/src/config_override.rs: each override is split at i
 key is a dotted path (`foo.bar.baz`) into the config tree and the value is parsed as TOML, or taken
 as a literal string (surrounding quotes stripped) when it is not valid TOML.
 
-`validate_enum_overrides` checks, before a command runs, the enum-typed keys that the reference
-rejects while loading its config, with serde's wording (`unknown variant ...` / `in <key>`).
-The full config loader will grow out of this module; keep it free of heavy imports.
+`validate_enum_overrides` checks the override values, before a command without its own config
+loading runs, with the loader's schema validator and serde's wording (`unknown variant ...` /
+`in <key>`). Keep this module free of heavy imports.
 """
 
 from __future__ import annotations
 
 __all__ = [
-    "ENUM_KEYS",
     "ConfigValueError",
     "OverrideError",
     "apply_overrides",
@@ -34,28 +33,6 @@ class ConfigValueError(ValueError):
         super().__init__(f"{detail}\nin `{key}`\n")
         self.key = key
         self.detail = detail
-
-
-# Top-level enum keys of `ConfigToml` and their serde variants (kebab/lower case as serialized).
-# `None` marks a variant that carries data (not a unit variant).
-ENUM_KEYS: dict[str, dict[str, str | None]] = {
-    # codex-rs/protocol: ReasoningEffort
-    "model_reasoning_effort": {v: "unit" for v in ("none", "minimal", "low", "medium", "high", "xhigh")},
-    # ReasoningSummary
-    "model_reasoning_summary": {v: "unit" for v in ("auto", "concise", "detailed", "none")},
-    # Verbosity
-    "model_verbosity": {v: "unit" for v in ("low", "medium", "high")},
-    # SandboxMode
-    "sandbox_mode": {v: "unit" for v in ("read-only", "workspace-write", "danger-full-access")},
-    # AskForApproval; `granular` holds a GranularApprovalConfig table.
-    "approval_policy": {
-        "untrusted": "unit",
-        "on-failure": "unit",
-        "on-request": "unit",
-        "granular": "struct GranularApprovalConfig",
-        "never": "unit",
-    },
-}
 
 
 def parse_toml_value(raw: str):
@@ -112,82 +89,11 @@ def apply_overrides(target: dict, overrides: list[tuple[str, object]]) -> dict:
     return target
 
 
-def _toml_type_name(value) -> str:
-    """The `toml` crate's name for a value's type (as in `expected table, found integer`)."""
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "table"
-    return "datetime"
-
-
-def _serde_unexpected(value) -> str:
-    """serde's `Unexpected` description of a value (`integer \\`1\\``, `string "x"`...)."""
-    if isinstance(value, bool):
-        return f"boolean `{'true' if value else 'false'}`"
-    if isinstance(value, int):
-        return f"integer `{value}`"
-    if isinstance(value, float):
-        return f"floating point `{value}`"
-    if isinstance(value, str):
-        return f'string "{value}"'
-    if isinstance(value, list):
-        return "sequence"
-    if isinstance(value, dict):
-        return "map"
-    return "datetime"
-
-
-def _enum_error(variants: dict[str, str | None], value) -> str | None:
-    """serde's complaint about deserializing `value` into an externally tagged enum, or None."""
-    expected = ", ".join(f"`{v}`" for v in variants)
-    if isinstance(value, str):
-        kind = variants.get(value)
-        if kind is None:
-            return f"unknown variant `{value}`, expected one of {expected}"
-        if kind != "unit":
-            return "invalid type: unit variant, expected newtype variant"
-        return None
-    if isinstance(value, dict):
-        if not value:
-            return "wanted exactly 1 element, found 0 elements"
-        if len(value) > 1:
-            return "wanted exactly 1 element, more than 1 element"
-        (name, inner), = value.items()
-        kind = variants.get(name)
-        if kind is None:
-            return f"unknown variant `{name}`, expected one of {expected}"
-        if kind == "unit":
-            if not isinstance(inner, dict):
-                return f"expected table, found {_toml_type_name(inner)}"
-            return None
-        if not isinstance(inner, dict):
-            return f"invalid type: {_serde_unexpected(inner)}, expected {kind}"
-        return None
-    return "invalid type: unit variant, expected string only"
-
-
 def validate_enum_overrides(overrides: list[tuple[str, object]]) -> None:
-    """Raise ConfigValueError for the first enum-typed top-level key (in the order the keys were
-    first overridden) whose final value does not deserialize."""
-    tree = apply_overrides({}, overrides)
-    seen: list[str] = []
-    for path, _ in overrides:
-        top = path.split(".", 1)[0]
-        if top not in seen:
-            seen.append(top)
-    for key in seen:
-        variants = ENUM_KEYS.get(key)
-        if variants is None or key not in tree:
-            continue
-        detail = _enum_error(variants, tree[key])
-        if detail is not None:
-            raise ConfigValueError(key, detail)
+    """Raise ConfigValueError for the first override value the config schema rejects, with the
+    schema validator the loader uses (`codex.config.schema`)."""
+    from codex.config import schema
+
+    err = schema.validate(apply_overrides({}, overrides), from_override=True)
+    if err is not None:
+        raise ConfigValueError(err.key, err.cause_detail)

@@ -37,14 +37,14 @@ class Scalar(Spec):
 
 
 class Enum(Spec):
-    """A serde enum of unit variants (kebab/snake case strings); `tables` are the variants that
-    carry a table (e.g. `granular`)."""
+    """A serde enum of unit variants (kebab/snake case strings); `tables` maps the variants that
+    carry a table (e.g. `granular`) to the type serde names when they get something else."""
 
     __slots__ = ("variants", "tables")
 
-    def __init__(self, *variants: str, tables: tuple[str, ...] = ()):
+    def __init__(self, *variants: str, tables: dict[str, str] | None = None):
         self.variants = variants
-        self.tables = tables
+        self.tables = tables or {}
 
 
 class WireApi(Enum):
@@ -117,7 +117,7 @@ REASONING_EFFORT = Enum("none", "minimal", "low", "medium", "high", "xhigh")
 REASONING_SUMMARY = Enum("auto", "concise", "detailed", "none")
 VERBOSITY = Enum("low", "medium", "high")
 SANDBOX_MODE = Enum("read-only", "workspace-write", "danger-full-access")
-ASK_FOR_APPROVAL = Enum("untrusted", "on-failure", "on-request", "granular", "never", tables=("granular",))
+ASK_FOR_APPROVAL = Enum("untrusted", "on-failure", "on-request", "granular", "never", tables={"granular": "struct GranularApprovalConfig"})
 APPROVALS_REVIEWER = Enum("user", "auto_review", "guardian_subagent")
 WEB_SEARCH = Enum("disabled", "cached", "live")
 
@@ -458,6 +458,23 @@ class SchemaError(ValueError):
         return ".".join(str(k) for k in self.key_path)
 
 
+def toml_type_name(value) -> str:
+    """The `toml` crate's name for a value's type (as in `expected table, found integer`)."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "table"
+    return "datetime"
+
+
 def unexpected(value) -> str:
     """serde's `Unexpected` for a TOML value."""
     if isinstance(value, bool):
@@ -526,10 +543,14 @@ def _check(spec: Spec, value, path: tuple, from_override: bool):
                     else "wanted exactly 1 element, more than 1 element"
                 )
                 return SchemaError(detail, path, path)
-            ((name, _inner),) = value.items()
+            ((name, inner),) = value.items()
             if name not in spec.variants:
                 return SchemaError(f"unknown variant `{name}`, {expected_variants(spec.variants)}", path, path)
-            return None
+            if isinstance(inner, dict):
+                return None
+            if name in spec.tables:
+                return SchemaError(f"invalid type: {unexpected(inner)}, expected {spec.tables[name]}", path, path)
+            return SchemaError(f"expected table, found {toml_type_name(inner)}", path, path)
         if from_override:
             return SchemaError("invalid type: unit variant, expected string only", path, path)
         return SchemaError("wanted string or table", path, path,
