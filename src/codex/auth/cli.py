@@ -38,12 +38,11 @@ def _preflight(invocation, command: str):
 
 def _load_config(invocation):
     from codex.config.errors import ConfigError
-    from codex.config.loader import load_config
+    from codex.config.loader import load_config_for
     from codex.config.overrides import OverrideError
 
     try:
-        return load_config(list(invocation.config_overrides), enable=invocation.values.get("enable") or (),
-                           disable=invocation.values.get("disable") or ())
+        return load_config_for(invocation)
     except OverrideError as exc:
         raise _fail(f"Error parsing -c overrides: {exc}") from None
     except ConfigError as exc:

@@ -79,6 +79,15 @@ class Invocation:
     def config_overrides(self) -> list[str]:
         return list(self.values.get("config") or [])
 
+    def level_value(self, key: str):
+        """The first truthy value of `key` from the root level down (e.g. the top-level
+        `--profile` or `--strict-config` when a subcommand runs), or None."""
+        for _path, values in self.levels:
+            value = values.get(key)
+            if value:
+                return value
+        return None
+
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"Invocation(path={self.path!r}, values={self.values!r})"
 

@@ -14,14 +14,6 @@ PROFILE_COMMANDS_ERROR = (
 )
 
 
-def _root_value(invocation, key):
-    for _path, values in invocation.levels:
-        value = values.get(key)
-        if value:
-            return value
-    return None
-
-
 def preflight(invocation, command: str = "features") -> int | None:
     """The checks `cli_main` makes before running the command: `--enable/--disable` keys, then
     `--strict-config` and `--profile` on a command that does not take them. Prints the error and
@@ -33,10 +25,10 @@ def preflight(invocation, command: str = "features") -> int | None:
     except UnknownFeatureError as exc:
         _err(f"Error: {exc}\n")
         return 1
-    if _root_value(invocation, "strict_config"):
+    if invocation.level_value("strict_config"):
         _err(f"Error: `--strict-config` is not supported for `codex {command}`\n")
         return 1
-    if _root_value(invocation, "profile"):
+    if invocation.level_value("profile"):
         _err(f"Error: {PROFILE_COMMANDS_ERROR}\n")
         return 1
     return None
@@ -51,7 +43,7 @@ def list_cmd(invocation) -> int:
     if code is not None:
         return code
     overrides = list(invocation.config_overrides)
-    if _root_value(invocation, "search"):
+    if invocation.level_value("search"):
         overrides.append("web_search=live")
     try:
         config = load_config(

@@ -245,6 +245,17 @@ class Config:
         return os.path.join(self.codex_home, CONFIG_TOML_FILE)
 
 
+def load_config_for(invocation, **kw) -> Config:
+    """`load_config` with a command invocation's `-c`, `--enable` and `--disable` (see
+    `codex.cli.app.Invocation`); other keywords pass through."""
+    return load_config(
+        list(invocation.config_overrides),
+        enable=invocation.values.get("enable") or (),
+        disable=invocation.values.get("disable") or (),
+        **kw,
+    )
+
+
 def load_config(
     cli_overrides=(),
     *,

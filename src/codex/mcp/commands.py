@@ -26,19 +26,11 @@ def _bail(message: str) -> _Fail:
     return _Fail(f"Error: {message}\n")
 
 
-def _root_value(invocation, key):
-    for _path, values in invocation.levels:
-        value = values.get(key)
-        if value:
-            return value
-    return None
-
-
 def _run(fn, invocation) -> int:
     try:
-        if _root_value(invocation, "strict_config"):
+        if invocation.level_value("strict_config"):
             raise _bail("`--strict-config` is not supported for `codex mcp`")
-        if fn in (_add, _remove) and _root_value(invocation, "profile"):
+        if fn in (_add, _remove) and invocation.level_value("profile"):
             # `validate_profile_v2_migration`: with `--profile`, the config must load first.
             _load_config(invocation)
         code = fn(invocation)
@@ -50,16 +42,11 @@ def _run(fn, invocation) -> int:
 
 def _load_config(invocation):
     from codex.config.errors import ConfigError
-    from codex.config.loader import load_config
+    from codex.config.loader import load_config_for
     from codex.config.overrides import OverrideError
 
     try:
-        return load_config(
-            list(invocation.config_overrides),
-            profile=_root_value(invocation, "profile"),
-            enable=invocation.values.get("enable") or (),
-            disable=invocation.values.get("disable") or (),
-        )
+        return load_config_for(invocation, profile=invocation.level_value("profile"))
     except OverrideError as exc:
         raise _bail(str(exc)) from None
     except ConfigError as exc:

@@ -71,7 +71,7 @@ def _serde_json_error(exc: ValueError) -> str:
 def models_cmd(invocation) -> int:
     from codex.config.errors import ConfigError
     from codex.config.features_cmd import preflight
-    from codex.config.loader import load_config
+    from codex.config.loader import load_config_for
     from codex.config.overrides import OverrideError
     from codex.model.catalog import bundled_catalog_bytes
 
@@ -79,9 +79,7 @@ def models_cmd(invocation) -> int:
     if code is not None:
         return code
     try:
-        config = load_config(list(invocation.config_overrides),
-                             enable=invocation.values.get("enable") or (),
-                             disable=invocation.values.get("disable") or ())
+        config = load_config_for(invocation)
     except OverrideError as exc:
         _err(f"Error: {exc}\n")
         return 1
