@@ -29,7 +29,7 @@ import random
 import shlex
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Awaitable, Callable, Mapping
 
 from codex.process import spawn as _spawn
 from codex.process.env import ShellEnvironmentPolicy, create_env
@@ -521,7 +521,10 @@ class UnifiedExecProcessManager:
         max_output_tokens: int | None = None,
         process_id: int | None = None,
         call_id: str = "",
+        on_begin: Callable[[UnifiedExecProcess, int], Awaitable[None]] | None = None,
     ) -> ExecCommandToolOutput:
+        """`on_begin(process, process_id)` runs once the early-exit grace is over, before the
+        output is collected (the core emits ExecCommandBegin there)."""
         if process_id is None:
             process_id = self.allocate_process_id()
         cwd = self.resolve_workdir(workdir)
@@ -535,6 +538,8 @@ class UnifiedExecProcessManager:
         # only after that, so a short command reports ~0 s, as 0.136 does.
         if await process.wait_exit(EARLY_EXIT_GRACE) and not process.output_closed:
             await process.wait_change(EARLY_EXIT_OUTPUT_WAIT)
+        if on_begin is not None:
+            await on_begin(process, process_id)
         start = time.monotonic()
         started_alive = not process.has_exited
         if started_alive:

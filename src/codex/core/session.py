@@ -1,0 +1,311 @@
+"""A thread: its history, its rollout, and the turn loop (upstream core/src/codex.rs).
+
+    session = Session(settings, sink)          # sink: async callable receiving `Event`s
+    await session.start()                      # new thread (or `start(resume_path=...)`)
+    await session.run_turn([{"type": "text", "text": "..."}])
+    await session.shutdown()
+
+Events are `Event(id, msg)` where `msg` is an EventMsg dict in upstream's serde shape
+(`{"type": "task_started", ...}`): the legacy events (task_started, user_message,
+agent_message, agent_reasoning, exec_command_begin/end, patch_apply_begin/end, plan_update,
+token_count, task_complete, error, stream_error, turn_aborted ...) and the item events
+(`item_started` / `item_completed` with a TurnItem, `agent_message_content_delta`,
+`reasoning_content_delta`). The persisted subset goes to the rollout in the order the
+reference writes it.
+
+One turn runs at a time; `interrupt()` cancels it (running tools are killed with it).
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+import msgspec
+
+from codex.core.settings import SessionSettings
+
+CLI_VERSION = "0.136.0"
+
+
+@dataclass
+class Event:
+    id: str
+    msg: dict[str, Any]
+
+
+class TurnFailed(Exception):
+    """The turn ended with an error (after retries); `message` is what the user sees."""
+
+    def __init__(self, message: str, info: Any = None):
+        super().__init__(message)
+        self.message = message
+        self.info = info
+
+
+def _uuid7() -> str:
+    from codex.rollout.recorder import uuid7
+    return uuid7()
+
+
+def _builtins(item: Any) -> dict[str, Any]:
+    return item if isinstance(item, dict) else msgspec.to_builtins(item)
+
+
+def _empty_usage() -> dict[str, int]:
+    return {"input_tokens": 0, "cached_input_tokens": 0, "output_tokens": 0,
+            "reasoning_output_tokens": 0, "total_tokens": 0}
+
+
+def _usage_dict(u: Any) -> dict[str, int]:
+    return {"input_tokens": int(u.input_tokens), "cached_input_tokens": int(u.cached_input_tokens),
+            "output_tokens": int(u.output_tokens),
+            "reasoning_output_tokens": int(u.reasoning_output_tokens),
+            "total_tokens": int(u.total_tokens)}
+
+
+def _add_usage(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
+    return {k: a.get(k, 0) + b.get(k, 0) for k in _empty_usage()}
+
+
+# Output that marks a sandboxed command's failure as a sandbox denial (core's
+# `is_likely_sandbox_denied`): such a command shows no begin/end events.
+SANDBOX_DENIED_KEYWORDS = ("operation not permitted", "permission denied", "read-only file system",
+                           "seccomp", "sandbox", "landlock", "failed to write file")
+
+
+def is_likely_sandbox_denied(sandboxed: bool, exit_code: int | None, output: str) -> bool:
+    if not sandboxed or exit_code in (None, 0):
+        return False
+    if exit_code == 127:
+        return False
+    low = output.lower()
+    return any(k in low for k in SANDBOX_DENIED_KEYWORDS)
+
+
+class Session:
+    def __init__(self, settings: SessionSettings, sink: Callable[[Event], Awaitable[None]], *,
+                 client: Any = None, auth: Any = None):
+        self.settings = settings
+        self._sink = sink
+        self._client = client
+        self._auth = auth
+        self.thread_id: str = ""
+        self.history: list[dict[str, Any]] = []
+        self.recorder: Any = None
+        self.rollout_path: str | None = None
+        self.token_info: dict[str, Any] | None = None
+        self.rate_limits: dict[str, Any] | None = None
+        self._turn_task: asyncio.Task | None = None
+        self._unified_exec: Any = None
+        self._has_context = False
+        self.turn_count = 0
+        self.last_agent_message: str | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self, *, resume_path: str | None = None) -> dict[str, Any]:
+        """Create (or resume) the thread; emits and returns the `session_configured` event."""
+        from codex.core.context.skills_install import install_system_skills
+        from codex.rollout.recorder import RolloutRecorder, new_session_meta
+
+        s = self.settings
+        try:
+            install_system_skills(s.codex_home)
+        except OSError:
+            pass
+        if resume_path is not None:
+            self._load_history(resume_path)
+            self.recorder = RolloutRecorder.resume(s.codex_home, resume_path,
+                                                   default_provider=s.provider_id)
+            self.rollout_path = resume_path
+        else:
+            git = None
+            try:
+                from codex.git.info import collect_git_info
+                git = collect_git_info(s.cwd)
+            except Exception:  # noqa: BLE001 - git info is best effort, as upstream
+                git = None
+            meta = new_session_meta(cwd=s.cwd, originator=s.originator, cli_version=CLI_VERSION,
+                                    source=s.source, model_provider=s.provider_id,
+                                    base_instructions=s.instructions(), git=git)
+            self.thread_id = meta.id
+            self.recorder = RolloutRecorder.create(s.codex_home, meta, ephemeral=s.ephemeral,
+                                                   default_provider=s.provider_id)
+            self.rollout_path = self.recorder.path
+        msg = {
+            "type": "session_configured", "session_id": self.thread_id, "model": s.model,
+            "model_provider_id": s.provider_id, "approval_policy": s.approval_policy,
+            "sandbox_policy": s.sandbox_policy.to_json(), "cwd": s.cwd,
+            "reasoning_effort": s.reasoning_effort, "history_log_id": 0,
+            "history_entry_count": 0, "initial_messages": None,
+            "rollout_path": self.rollout_path,
+        }
+        await self._emit("", msg)
+        return msg
+
+    def _load_history(self, path: str) -> None:
+        from codex.rollout.reader import load_rollout_items
+
+        items, thread_id, _ = load_rollout_items(path)
+        self.thread_id = thread_id or ""
+        for kind, payload in items:
+            p = _builtins(payload)
+            if kind == "response_item":
+                self.history.append(p)
+            elif kind == "event_msg" and p.get("type") == "token_count" and p.get("info"):
+                self.token_info = p["info"]
+            elif kind == "turn_context":
+                self._has_context = True
+            elif kind == "compacted":
+                repl = p.get("replacement_history")
+                if isinstance(repl, list):
+                    self.history = list(repl)
+        if self.history:
+            self._has_context = True
+
+    async def shutdown(self) -> None:
+        if self._turn_task is not None and not self._turn_task.done():
+            self._turn_task.cancel()
+        if self._unified_exec is not None:
+            self._unified_exec.terminate_all_processes()
+        if self.recorder is not None:
+            await self.recorder.ashutdown()
+        if self._client is not None:
+            await self._client.aclose()
+
+    async def interrupt(self) -> None:
+        task = self._turn_task
+        if task is not None and not task.done():
+            task.cancel()
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001
+                pass
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    async def _emit(self, sub_id: str, msg: dict[str, Any]) -> None:
+        await self._sink(Event(sub_id, msg))
+
+    def _record(self, *items: tuple[str, Any]) -> None:
+        if self.recorder is not None:
+            self.recorder.record_items(items)
+
+    def client(self):
+        if self._client is None:
+            from codex.model.client import ResponsesClient
+
+            s = self.settings
+            self._client = ResponsesClient.from_config(
+                s.raw, self._auth, environ=s.environ,
+                enable_request_compression=bool((s.raw.get("features") or {}).get(
+                    "enable_request_compression", True)))
+        return self._client
+
+    def unified_exec(self):
+        if self._unified_exec is None:
+            from codex.process.unified_exec.manager import UnifiedExecProcessManager
+            from codex.process.env import ShellEnvironmentPolicy
+
+            s = self.settings
+            policy = None
+            raw_policy = s.raw.get("shell_environment_policy")
+            if raw_policy:
+                policy = ShellEnvironmentPolicy.from_toml(raw_policy)
+            wrap = None
+            if s.sandbox_mode != "danger-full-access":
+                from codex.sandbox import linux
+                wrap = linux.wrap_argv_for(s.sandbox_policy, s.cwd)
+            self._unified_exec = UnifiedExecProcessManager(
+                cwd=s.cwd, shell_environment_policy=policy, thread_id=self.thread_id,
+                wrap_argv=wrap, allow_login_shell=bool(s.raw.get("allow_login_shell", True)))
+        return self._unified_exec
+
+    # -- a turn ------------------------------------------------------------------------------
+
+    async def run_turn(self, inputs: list[dict[str, Any]]) -> dict[str, Any]:
+        """Run one turn to completion; returns the task_complete event msg. Cancelling the
+        awaiting task (or `interrupt()`) aborts it with `turn_aborted`."""
+        self._turn_task = asyncio.current_task()
+        from codex.core.turn import Turn
+
+        turn = Turn(self, inputs)
+        try:
+            return await turn.run()
+        finally:
+            self._turn_task = None
+
+    # -- context -----------------------------------------------------------------------------
+
+    def turn_context_payload(self, turn_id: str, date: str, tz: str) -> dict[str, Any]:
+        from codex.sandbox.policy import PermissionProfile
+
+        s = self.settings
+        profile = PermissionProfile.from_policy(s.sandbox_policy, s.cwd).to_json()
+        p: dict[str, Any] = {
+            "turn_id": turn_id, "cwd": s.cwd, "workspace_roots": [s.cwd],
+            "current_date": date, "timezone": tz, "approval_policy": s.approval_policy,
+            "sandbox_policy": s.sandbox_policy.to_json(), "permission_profile": profile,
+        }
+        if s.sandbox_mode == "workspace-write":
+            fs = profile.get("file_system") or {}
+            p["file_system_sandbox_policy"] = {"kind": fs.get("type", "restricted"),
+                                               "entries": fs.get("entries", [])}
+        p["model"] = s.model
+        p["personality"] = s.personality
+        p["collaboration_mode"] = {"mode": "default", "settings": {
+            "model": s.model, "reasoning_effort": s.reasoning_effort,
+            "developer_instructions": None}}
+        p["realtime_active"] = False
+        if s.reasoning_effort is not None:
+            p["effort"] = s.reasoning_effort
+        p["summary"] = "auto"
+        return p
+
+    def initial_context_items(self, date: str, tz: str) -> list[dict[str, Any]]:
+        from codex.core.context import agents_md, initial_context, skills
+
+        s = self.settings
+        raw = s.raw
+        docs = agents_md.user_instructions(
+            s.cwd, codex_home=s.codex_home,
+            max_bytes=int(raw.get("project_doc_max_bytes", agents_md.DEFAULT_PROJECT_DOC_MAX_BYTES)),
+            fallbacks=list(raw.get("project_doc_fallback_filenames") or []))
+        network = None
+        if s.sandbox_mode == "workspace-write":
+            network = bool((raw.get("sandbox_workspace_write") or {}).get("network_access", False))
+        writable = None
+        if s.sandbox_mode == "workspace-write":
+            from codex.core.context import permissions
+            writable = permissions.default_writable_roots(
+                s.cwd, s.add_dirs, tmpdir=s.environ.get("TMPDIR") or None)
+        return initial_context.context_items(
+            cwd=s.cwd, sandbox_mode=s.sandbox_mode, approval_policy=s.approval_policy,
+            network_access=network, writable_roots=writable,
+            skills=skills.codex_home_skills(s.codex_home), agents_md=docs, date=date, timezone=tz)
+
+
+def local_date_and_tz() -> tuple[str, str]:
+    from codex.core.context.environment import current_date, local_timezone
+    return current_date(), local_timezone()
+
+
+def now_unix() -> int:
+    return int(time.time())
+
+
+def new_item_id() -> str:
+    return str(uuid.uuid4())
+
+
+def iso_now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat()
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "") not in ("", "0")

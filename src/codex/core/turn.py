@@ -1,0 +1,427 @@
+"""One turn: send the history, stream the answer, run the tool calls, repeat until the model
+stops calling tools (upstream core/src/codex.rs run_turn / try_run_sampling_request).
+
+Order of what is recorded, as the reference writes it: task_started, [developer + context
+messages on a thread's first turn], turn_context, the user message, user_message; then per
+response: reasoning (agent_reasoning before the item), messages (agent_message before the
+item), tool calls as they finish streaming, their outputs once the response completed (in
+call order), token_count; finally task_complete.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import msgspec
+
+from codex.core.session import (Event, _add_usage, _builtins, _empty_usage, _usage_dict,
+                                _uuid7, local_date_and_tz, new_item_id)
+from codex.protocol import models as P
+
+
+def _message_text(item: Any) -> str:
+    return "".join(getattr(c, "text", "") or "" for c in item.content
+                   if getattr(c, "type", None) in (None, "output_text") or hasattr(c, "text"))
+
+
+def _user_inputs_to_content(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    content: list[dict[str, Any]] = []
+    for inp in inputs:
+        kind = inp.get("type")
+        if kind == "text":
+            content.append({"type": "input_text", "text": inp.get("text", "")})
+        elif kind == "image":
+            content.append({"type": "input_image", "image_url": inp.get("image_url") or inp.get("url")})
+        elif kind == "localImage":
+            from codex.core.images import local_image_content
+            content.extend(local_image_content(inp.get("path", "")))
+    return content
+
+
+class Turn:
+    def __init__(self, session: Any, inputs: list[dict[str, Any]]):
+        self.session = session
+        self.inputs = inputs
+        self.turn_id = _uuid7()
+        self.started = time.time()
+        self.first_token_at: float | None = None
+        self.last_agent_message: str | None = None
+        self._tools: list[dict[str, Any]] | None = None
+        self._router: Any = None
+
+    # -- events ------------------------------------------------------------------------------
+
+    async def emit(self, msg: dict[str, Any]) -> None:
+        await self.session._emit(self.turn_id, msg)
+
+    def record(self, *items: tuple[str, Any]) -> None:
+        self.session._record(*items)
+
+    async def emit_recorded(self, msg: dict[str, Any]) -> None:
+        self.record(("event_msg", msg))
+        await self.emit(msg)
+
+    async def item_started(self, item: dict[str, Any]) -> None:
+        await self.emit({"type": "item_started", "thread_id": self.session.thread_id,
+                         "turn_id": self.turn_id, "item": item})
+
+    async def item_completed(self, item: dict[str, Any]) -> None:
+        await self.emit({"type": "item_completed", "thread_id": self.session.thread_id,
+                         "turn_id": self.turn_id, "item": item})
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    async def run(self) -> dict[str, Any]:
+        s = self.session
+        st = s.settings
+        date, tz = local_date_and_tz()
+        if st.timezone:
+            tz = st.timezone
+        await self.emit_recorded({
+            "type": "task_started", "turn_id": self.turn_id, "started_at": int(self.started),
+            "model_context_window": st.model_context_window, "collaboration_mode_kind": "default"})
+        if not s._has_context:
+            ctx_items = s.initial_context_items(date, tz)
+            for it in ctx_items:
+                s.history.append(it)
+                self.record(("response_item", it))
+            s._has_context = True
+        self.record(("turn_context", s.turn_context_payload(self.turn_id, date, tz)))
+        user_item = {"type": "message", "role": "user", "content": _user_inputs_to_content(self.inputs)}
+        s.history.append(user_item)
+        self.record(("response_item", user_item))
+        text = "".join(i.get("text", "") for i in self.inputs if i.get("type") == "text")
+        uid = new_item_id()
+        await self.item_started({"type": "UserMessage", "id": uid, "content": self.inputs})
+        await self.item_completed({"type": "UserMessage", "id": uid, "content": self.inputs})
+        images = [i.get("image_url") for i in self.inputs if i.get("type") == "image"]
+        local_images = [i.get("path") for i in self.inputs if i.get("type") == "localImage"]
+        await self.emit_recorded({"type": "user_message", "message": text, "images": images,
+                                  "local_images": local_images, "text_elements": []})
+        s.turn_count += 1
+        error: str | None = None
+        try:
+            while True:
+                follow_up = await self.sampling_request()
+                if not follow_up:
+                    break
+        except asyncio.CancelledError:
+            await self._abort("interrupted")
+            raise
+        except _TurnError as exc:
+            error = exc.message
+            await self.emit({"type": "error", "message": exc.message,
+                             "codex_error_info": exc.info})
+        done: dict[str, Any] = {
+            "type": "task_complete", "turn_id": self.turn_id,
+            "last_agent_message": None if error else self.last_agent_message,
+            "completed_at": int(time.time()),
+            "duration_ms": int((time.time() - self.started) * 1000),
+        }
+        if self.first_token_at is not None and error is None:
+            done["time_to_first_token_ms"] = int((self.first_token_at - self.started) * 1000)
+        s.last_agent_message = done["last_agent_message"]
+        await self.emit_recorded(done)
+        if s.recorder is not None:
+            await s.recorder.aflush()
+        if error is not None:
+            done = dict(done)
+            done["error"] = error
+        return done
+
+    async def _abort(self, reason: str) -> None:
+        s = self.session
+        if s._unified_exec is not None:
+            s._unified_exec.terminate_all_processes()
+        msg = {"type": "turn_aborted", "turn_id": self.turn_id, "reason": reason}
+        try:
+            await self.emit_recorded(msg)
+        except Exception:  # noqa: BLE001 - best effort while cancelling
+            pass
+
+    # -- one request -------------------------------------------------------------------------
+
+    def tools(self) -> list[dict[str, Any]]:
+        if self._tools is None:
+            from codex.core.tool_glue import tools_for
+            self._tools = tools_for(self.session.settings)
+        return self._tools
+
+    def router(self):
+        if self._router is None:
+            from codex.core.tool_glue import make_router
+            self._router = make_router(self.session)
+        return self._router
+
+    def _body(self) -> dict[str, Any]:
+        from codex.model import request as R
+
+        s = self.session
+        st = s.settings
+        return R.build_body(
+            st.model_info, instructions=st.instructions(), input=list(s.history),
+            tools=self.tools(), prompt_cache_key=s.thread_id,
+            installation_id=R.installation_id(st.codex_home),
+            reasoning_effort=st.reasoning_effort, reasoning_summary=st.reasoning_summary,
+            verbosity=st.verbosity, output_schema=st.output_schema)
+
+    def _headers(self) -> list[tuple[str, str]]:
+        from codex.model import request as R
+
+        s = self.session
+        st = s.settings
+        if not hasattr(self, "_turn_meta"):
+            meta: dict[str, Any] = {"session_id": s.thread_id, "thread_id": s.thread_id,
+                                    "thread_source": "user", "turn_id": self.turn_id}
+            ws = _workspace_git(st.cwd)
+            if ws is not None:
+                meta["workspaces"] = {st.cwd: ws}
+            meta["sandbox"] = "none" if st.sandbox_mode == "danger-full-access" else "seccomp"
+            meta["turn_started_at_unix_ms"] = int(self.started * 1000)
+            meta["request_kind"] = "turn"
+            meta["window_id"] = f"{s.thread_id}:0"
+            self._turn_meta = meta
+        ua = R.exec_user_agent(st.environ) if st.originator == "codex_exec" else R.user_agent(st.originator)
+        return R.build_headers(thread_id=s.thread_id, window_id=f"{s.thread_id}:0",
+                               turn_metadata=self._turn_meta,
+                               beta_features=["terminal_resize_reflow"],
+                               originator=st.originator, user_agent_value=ua)
+
+    async def sampling_request(self) -> bool:
+        from codex.model import client as C
+        from codex.model import errors as E
+
+        s = self.session
+        client = s.client()
+        headers = self._headers()
+        follow_up = False
+        pending: list[tuple[dict[str, Any], asyncio.Task]] = []
+        active: dict[str, dict[str, Any]] = {}   # output item id -> turn item being streamed
+        got_response = False
+        try:
+            async for ev in client.stream_turn(self._body, headers):
+                if isinstance(ev, C.RateLimits):
+                    got_response = True
+                    s.rate_limits = ev.snapshot
+                elif isinstance(ev, C.Reconnecting):
+                    if got_response:
+                        await self._token_count()
+                    got_response = False
+                    active.clear()
+                    await self.emit({"type": "stream_error", "message": ev.summary,
+                                     "codex_error_info": None, "additional_details": ev.details})
+                elif isinstance(ev, P.OutputItemAdded):
+                    self._mark_first_token()
+                    await self._item_added(ev.item, active)
+                elif isinstance(ev, P.OutputTextDelta):
+                    self._mark_first_token()
+                    key = ev.item_id if isinstance(ev.item_id, str) else ""
+                    ti = active.get(key) or (next(iter(active.values())) if active else None)
+                    if ti is not None:
+                        await self.emit({"type": "agent_message_content_delta",
+                                         "thread_id": s.thread_id, "turn_id": self.turn_id,
+                                         "item_id": ti["id"], "delta": ev.delta})
+                elif isinstance(ev, P.ReasoningSummaryTextDelta):
+                    self._mark_first_token()
+                    key = ev.item_id if isinstance(ev.item_id, str) else ""
+                    ti = active.get(key)
+                    if ti is not None:
+                        await self.emit({"type": "reasoning_content_delta",
+                                         "thread_id": s.thread_id, "turn_id": self.turn_id,
+                                         "item_id": ti["id"], "delta": ev.delta,
+                                         "summary_index": getattr(ev, "summary_index", 0) or 0})
+                elif isinstance(ev, P.OutputItemDone):
+                    self._mark_first_token()
+                    task = await self._item_done(ev.item, active)
+                    if task is not None:
+                        pending.append(task)
+                        follow_up = True
+                elif isinstance(ev, C.Completed):
+                    await self._drain(pending)
+                    pending = []
+                    if ev.token_usage is not None:
+                        self._update_usage(_usage_dict(ev.token_usage))
+                    await self._token_count()
+                    return follow_up
+        except E.ModelError as err:
+            for _, t in pending:
+                t.cancel()
+            if got_response:
+                await self._token_count()
+            raise _TurnError(str(err), _error_info(err)) from None
+        except asyncio.CancelledError:
+            for _, t in pending:
+                t.cancel()
+            raise
+        # the stream ended without `response.completed` and without an error: treat as done
+        await self._drain(pending)
+        return follow_up
+
+    def _mark_first_token(self) -> None:
+        if self.first_token_at is None:
+            self.first_token_at = time.time()
+
+    def _update_usage(self, last: dict[str, int]) -> None:
+        s = self.session
+        prev = (s.token_info or {}).get("total_token_usage") or _empty_usage()
+        s.token_info = {"total_token_usage": _add_usage(prev, last), "last_token_usage": last,
+                        "model_context_window": s.settings.model_context_window}
+
+    async def _token_count(self) -> None:
+        s = self.session
+        rl = s.rate_limits
+        if rl is None:
+            rl = {"limit_id": "codex", "limit_name": None, "primary": None, "secondary": None,
+                  "credits": None, "plan_type": None, "rate_limit_reached_type": None}
+        await self.emit_recorded({"type": "token_count", "info": s.token_info, "rate_limits": rl})
+
+    # -- items -------------------------------------------------------------------------------
+
+    async def _item_added(self, item: Any, active: dict[str, dict[str, Any]]) -> None:
+        key = getattr(item, "id", None) or ""
+        if isinstance(item, P.Message) and item.role == "assistant":
+            ti: dict[str, Any] = {"type": "AgentMessage", "id": new_item_id(), "content": []}
+            phase = getattr(item, "phase", msgspec.UNSET)
+            if isinstance(phase, str):
+                ti["phase"] = phase
+            active[key] = ti
+            await self.item_started(ti)
+        elif isinstance(item, P.Reasoning):
+            ti = {"type": "Reasoning", "id": new_item_id(), "summary_text": [], "raw_content": []}
+            active[key] = ti
+            await self.item_started(ti)
+
+    async def _item_done(self, item: Any, active: dict[str, dict[str, Any]]):
+        s = self.session
+        key = getattr(item, "id", None) or ""
+        data = _builtins(item)
+        if isinstance(item, P.Message) and item.role == "assistant":
+            text = "".join(c.text for c in item.content if isinstance(c, P.OutputText))
+            phase = getattr(item, "phase", msgspec.UNSET)
+            phase = phase if isinstance(phase, str) else None
+            ti = active.pop(key, None) or {"type": "AgentMessage", "id": new_item_id()}
+            ti = {"type": "AgentMessage", "id": ti["id"], "content": [{"type": "Text", "text": text}]}
+            if phase is not None:
+                ti["phase"] = phase
+            await self.emit_recorded({"type": "agent_message", "message": text, "phase": phase,
+                                      "memory_citation": None})
+            await self.item_completed(ti)
+            s.history.append(data)
+            self.record(("response_item", data))
+            if phase != "commentary":
+                self.last_agent_message = text
+            else:
+                self.last_agent_message = text
+            return None
+        if isinstance(item, P.Reasoning):
+            summaries = [p.text for p in item.summary]
+            ti = active.pop(key, None) or {"id": new_item_id()}
+            for t in summaries:
+                await self.emit_recorded({"type": "agent_reasoning", "text": t})
+            raw = [getattr(c, "text", "") for c in (item.content or [])]
+            await self.item_completed({"type": "Reasoning", "id": ti["id"], "summary_text": summaries,
+                                       "raw_content": raw})
+            s.history.append(data)
+            self.record(("response_item", data))
+            return None
+        s.history.append(data)
+        self.record(("response_item", data))
+        if isinstance(item, (P.FunctionCall, P.CustomToolCall, P.LocalShellCall, P.ToolSearchCall)):
+            from codex.tools.base import ToolCall
+
+            if isinstance(item, P.FunctionCall):
+                ns = item.namespace if isinstance(item.namespace, str) else None
+                call = ToolCall(item.call_id, item.name, "function", item.arguments, ns)
+            elif isinstance(item, P.CustomToolCall):
+                call = ToolCall(item.call_id, item.name, "custom", item.input)
+            elif isinstance(item, P.ToolSearchCall):
+                import json
+                call = ToolCall(item.call_id or "", "tool_search", "tool_search",
+                                json.dumps(item.arguments))
+            else:
+                call = ToolCall(item.call_id or "", "local_shell", "local_shell",
+                                msgspec.json.encode(item.action).decode())
+            router = self.router()
+            ctx = self._tool_context()
+            task = asyncio.ensure_future(router.dispatch(call, ctx))
+            return (data, task)
+        if isinstance(item, P.WebSearchCall):
+            action = data.get("action") or {"type": "other"}
+            wid = key or new_item_id()
+            query = action.get("query") or "" if isinstance(action, dict) else ""
+            await self.item_started({"type": "WebSearch", "id": wid, "query": "", "action": {"type": "other"}})
+            await self.item_completed({"type": "WebSearch", "id": wid, "query": query, "action": action})
+            await self.emit_recorded({"type": "web_search_end", "call_id": wid, "query": query,
+                                      "action": action})
+        return None
+
+    def _tool_context(self):
+        from codex.tools.base import ToolContext
+
+        s = self.session
+        st = s.settings
+        return ToolContext(
+            thread_id=s.thread_id, turn_id=self.turn_id, cwd=st.cwd, codex_home=st.codex_home,
+            approval_policy=st.approval_policy, sandbox_policy=st.sandbox_policy.to_json(),
+            config=st.raw, ephemeral=st.ephemeral, emit=self._tool_emit,
+            services={"session": s, "turn": self, "unified_exec": s.unified_exec,
+                      "settings": st})
+
+    async def _tool_emit(self, msg: dict[str, Any]) -> None:
+        from codex.rollout import policy as rpol
+
+        if rpol.is_persisted("event_msg", msg, self.session.recorder.mode if self.session.recorder else "limited"):
+            self.record(("event_msg", msg))
+        await self.emit(msg)
+
+    async def _drain(self, pending: list[tuple[dict[str, Any], asyncio.Task]]) -> None:
+        s = self.session
+        for _call, task in pending:
+            out = await task
+            s.history.append(out)
+            self.record(("response_item", out))
+
+
+class _TurnError(Exception):
+    def __init__(self, message: str, info: Any = None):
+        super().__init__(message)
+        self.message = message
+        self.info = info
+
+
+def _error_info(err: Any) -> Any:
+    name = type(err).__name__
+    return {
+        "RetryLimitError": "response_too_many_failed_attempts",
+        "InternalServerError": "internal_server_error",
+        "ContextWindowExceeded": "context_window_exceeded",
+        "QuotaExceeded": "usage_limit_exceeded",
+        "UsageLimitReached": "usage_limit_exceeded",
+        "ServerOverloaded": "server_overloaded",
+        "InvalidRequestError": "bad_request",
+    }.get(name, "other")
+
+
+def _workspace_git(cwd: str) -> dict[str, Any] | None:
+    try:
+        from codex.git.info import get_git_repo_root
+        root = get_git_repo_root(cwd)
+        if root is None:
+            return None
+        import pygit2
+        repo = pygit2.Repository(root)
+        head = None
+        try:
+            head = str(repo.head.target)
+        except Exception:  # noqa: BLE001 - unborn HEAD
+            head = None
+        status = repo.status()
+        changes = any(flags != pygit2.GIT_STATUS_IGNORED for flags in status.values())
+        out: dict[str, Any] = {}
+        if head is not None:
+            out["latest_git_commit_hash"] = head
+        out["has_changes"] = changes
+        return out
+    except Exception:  # noqa: BLE001 - git metadata is best effort
+        return None

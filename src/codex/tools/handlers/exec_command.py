@@ -1,0 +1,121 @@
+"""`exec_command` and `write_stdin` (unified exec), as upstream
+core/src/tools/handlers/unified_exec.rs: argument parsing, apply_patch interception, the
+escalation check under approval `never`, ExecCommandBegin/End events, and the sandbox-denial
+rule (a sandboxed command that fails at once with denial-looking output shows no events; the
+model still gets its output).
+"""
+from __future__ import annotations
+
+import shlex
+import time
+from typing import Any
+
+from codex.tools.base import ToolCall, ToolContext, ToolOutput
+
+ESCALATION_REJECTED = ("approval policy is Never; reject command — you cannot ask for escalated "
+                       "permissions if the approval policy is Never")
+
+
+def _manager(ctx: ToolContext):
+    svc = ctx.services.get("unified_exec")
+    return svc() if callable(svc) else svc
+
+
+def _duration(seconds: float) -> dict[str, int]:
+    secs = int(seconds)
+    return {"secs": secs, "nanos": int(round((seconds - secs) * 1e9))}
+
+
+def parsed_cmd(command: list[str]) -> list[dict[str, Any]]:
+    try:
+        from codex.shell.parse_command import parse_command
+    except ImportError:
+        script = command[-1] if command else ""
+        return [{"type": "unknown", "cmd": script}]
+    return parse_command(command)
+
+
+async def exec_command(call: ToolCall, ctx: ToolContext) -> ToolOutput:
+    from codex.process.unified_exec import manager as M
+    from codex.core.session import is_likely_sandbox_denied
+
+    mgr = _manager(ctx)
+    try:
+        args = M._parse_args(call.arguments, M._EXEC_FIELDS)
+        command = mgr.command_for(args["cmd"], args.get("shell"), args.get("login"))
+    except M.FunctionCallError as exc:
+        return ToolOutput(str(exc), success=False)
+    # apply_patch invoked through the shell goes to the apply_patch tool
+    from codex.apply_patch.invocation import maybe_parse_apply_patch_verified
+    cwd = mgr.resolve_workdir(args.get("workdir") or None)
+    verified = maybe_parse_apply_patch_verified(command, cwd)
+    if verified.kind == "body":
+        from codex.tools.handlers import apply_patch as ap
+        return await ap.run_verified(verified.action, call, ctx)
+    if verified.kind == "correctness_error":
+        from codex.tools.handlers.apply_patch import log_router_error
+        msg = f"apply_patch verification failed: {verified.error}"
+        log_router_error(msg)
+        return ToolOutput(msg, success=False)
+    if args.get("sandbox_permissions") == "require_escalated" and ctx.approval_policy == "never":
+        return ToolOutput(ESCALATION_REJECTED, success=False)
+
+    sandboxed = (ctx.sandbox_policy or {}).get("type") not in ("danger-full-access", "external-sandbox")
+    begun: dict[str, Any] = {}
+    pcmd = parsed_cmd(command)
+
+    async def on_begin(process, process_id: int) -> None:
+        if process.has_exited:
+            text = process.transcript.to_bytes().decode("utf-8", "replace")
+            if is_likely_sandbox_denied(sandboxed, process.exit_code, text):
+                return
+        begun["pid"] = str(process_id)
+        await ctx.send({"type": "exec_command_begin", "call_id": call.call_id,
+                        "process_id": str(process_id), "turn_id": ctx.turn_id, "command": command,
+                        "cwd": cwd, "parsed_cmd": pcmd, "source": "unified_exec_startup",
+                        "interaction_input": None})
+
+    start = time.monotonic()
+    try:
+        out = await mgr.exec_command(
+            command, workdir=args.get("workdir") or None, tty=bool(args.get("tty", False)),
+            yield_time_ms=args.get("yield_time_ms", M.DEFAULT_EXEC_YIELD_TIME_MS),
+            max_output_tokens=args.get("max_output_tokens"), call_id=call.call_id,
+            on_begin=on_begin)
+    except M.UnifiedExecError as exc:
+        msg = f"exec_command failed for `{shlex.join(command)}`: {exc.debug()}"
+        return ToolOutput(msg, success=False)
+    text = out.response_text()
+    if begun and out.process_id is None:
+        aggregated = out.raw_output.decode("utf-8", "replace")
+        code = out.exit_code if out.exit_code is not None else -1
+        await ctx.send({
+            "type": "exec_command_end", "call_id": call.call_id, "process_id": begun["pid"],
+            "turn_id": ctx.turn_id, "command": command, "cwd": cwd, "parsed_cmd": pcmd,
+            "source": "unified_exec_startup", "interaction_input": None,
+            "stdout": aggregated, "stderr": "", "aggregated_output": aggregated,
+            "exit_code": code, "duration": _duration(time.monotonic() - start),
+            "formatted_output": aggregated, "status": "completed" if code == 0 else "failed"})
+    return ToolOutput(text, success=True)
+
+
+async def write_stdin(call: ToolCall, ctx: ToolContext) -> ToolOutput:
+    from codex.process.unified_exec import manager as M
+
+    mgr = _manager(ctx)
+    try:
+        args = M._parse_args(call.arguments, M._WRITE_FIELDS)
+    except M.FunctionCallError as exc:
+        return ToolOutput(str(exc), success=False)
+    chars = args.get("chars", "")
+    if chars:
+        await ctx.send({"type": "terminal_interaction", "call_id": call.call_id,
+                        "process_id": str(args["session_id"]), "stdin": chars})
+    try:
+        out = await mgr.write_stdin(
+            args["session_id"], chars,
+            yield_time_ms=args.get("yield_time_ms", M.DEFAULT_WRITE_STDIN_YIELD_TIME_MS),
+            max_output_tokens=args.get("max_output_tokens"))
+    except M.UnifiedExecError as exc:
+        return ToolOutput(f"write_stdin failed: {exc}", success=False)
+    return ToolOutput(out.response_text(), success=True)
