@@ -213,7 +213,7 @@ class Turn:
                                      "codex_error_info": None, "additional_details": ev.details})
                 elif isinstance(ev, P.OutputItemAdded):
                     self._mark_first_token()
-                    await self._item_added(ev.item, active)
+                    await self._item_added(ev.item, ev.item_id, active)
                 elif isinstance(ev, P.OutputTextDelta):
                     self._mark_first_token()
                     key = ev.item_id if isinstance(ev.item_id, str) else ""
@@ -233,7 +233,7 @@ class Turn:
                                          "summary_index": getattr(ev, "summary_index", 0) or 0})
                 elif isinstance(ev, P.OutputItemDone):
                     self._mark_first_token()
-                    task = await self._item_done(ev.item, active)
+                    task = await self._item_done(ev.item, ev.item_id, active)
                     if task is not None:
                         pending.append(task)
                         follow_up = True
@@ -278,29 +278,29 @@ class Turn:
 
     # -- items -------------------------------------------------------------------------------
 
-    async def _item_added(self, item: Any, active: dict[str, dict[str, Any]]) -> None:
-        key = getattr(item, "id", None) or ""
+    async def _item_added(self, item: Any, item_id: Any, active: dict[str, dict[str, Any]]) -> None:
+        key = item_id if isinstance(item_id, str) else ""
         if isinstance(item, P.Message) and item.role == "assistant":
-            ti: dict[str, Any] = {"type": "AgentMessage", "id": new_item_id(), "content": []}
+            ti: dict[str, Any] = {"type": "AgentMessage", "id": key or new_item_id(), "content": []}
             phase = getattr(item, "phase", msgspec.UNSET)
             if isinstance(phase, str):
                 ti["phase"] = phase
             active[key] = ti
             await self.item_started(ti)
         elif isinstance(item, P.Reasoning):
-            ti = {"type": "Reasoning", "id": new_item_id(), "summary_text": [], "raw_content": []}
+            ti = {"type": "Reasoning", "id": key or new_item_id(), "summary_text": [], "raw_content": []}
             active[key] = ti
             await self.item_started(ti)
 
-    async def _item_done(self, item: Any, active: dict[str, dict[str, Any]]):
+    async def _item_done(self, item: Any, item_id: Any, active: dict[str, dict[str, Any]]):
         s = self.session
-        key = getattr(item, "id", None) or ""
+        key = item_id if isinstance(item_id, str) else ""
         data = _builtins(item)
         if isinstance(item, P.Message) and item.role == "assistant":
             text = "".join(c.text for c in item.content if isinstance(c, P.OutputText))
             phase = getattr(item, "phase", msgspec.UNSET)
             phase = phase if isinstance(phase, str) else None
-            ti = active.pop(key, None) or {"type": "AgentMessage", "id": new_item_id()}
+            ti = active.pop(key, None) or {"type": "AgentMessage", "id": key or new_item_id()}
             ti = {"type": "AgentMessage", "id": ti["id"], "content": [{"type": "Text", "text": text}]}
             if phase is not None:
                 ti["phase"] = phase
@@ -309,14 +309,11 @@ class Turn:
             await self.item_completed(ti)
             s.history.append(data)
             self.record(("response_item", data))
-            if phase != "commentary":
-                self.last_agent_message = text
-            else:
-                self.last_agent_message = text
+            self.last_agent_message = text
             return None
         if isinstance(item, P.Reasoning):
             summaries = [p.text for p in item.summary]
-            ti = active.pop(key, None) or {"id": new_item_id()}
+            ti = active.pop(key, None) or {"id": key or new_item_id()}
             for t in summaries:
                 await self.emit_recorded({"type": "agent_reasoning", "text": t})
             raw = [getattr(c, "text", "") for c in (item.content or [])]

@@ -316,13 +316,23 @@ _YIELDED = (P.ResponseCreated, P.OutputItemAdded, P.OutputItemDone, P.OutputText
             P.FunctionCallArgumentsDelta, P.CustomToolCallInputDelta)
 
 
+_ITEM_EVENTS = (P.OutputItemAdded, P.OutputItemDone)
+
+
 def _decode_event(data: str):
     try:
-        return _EVENT_DECODER.decode(data)
+        ev = _EVENT_DECODER.decode(data)
     except (msgspec.ValidationError, msgspec.DecodeError):
         pass
+    else:
+        if type(ev) in _ITEM_EVENTS:
+            ev.item_id = P.output_item_id(data)
+        return ev
     try:
-        return P.decode_sse_event(data)
+        ev = P.decode_sse_event(data)
+        if type(ev) in _ITEM_EVENTS:
+            ev.item_id = P.output_item_id(data)
+        return ev
     except P.ProtocolError as exc:
         if '"response.completed"' in data:
             return E.StreamError(f"failed to parse ResponseCompleted: {exc.detail}")

@@ -332,11 +332,14 @@ class ResponseCreated(_Sse, tag="response.created", kw_only=True):
 class OutputItemAdded(_Sse, tag="response.output_item.added", kw_only=True):
     output_index: int | UnsetType = UNSET
     item: ResponseItem
+    # the item's `id` (ResponseItem drops it, as upstream never sends it back); set by the client
+    item_id: str | None | UnsetType = UNSET
 
 
 class OutputItemDone(_Sse, tag="response.output_item.done", kw_only=True):
     output_index: int | UnsetType = UNSET
     item: ResponseItem
+    item_id: str | None | UnsetType = UNSET
 
 
 class OutputTextDelta(_Sse, tag="response.output_text.delta", kw_only=True):
@@ -408,6 +411,25 @@ SseEvent = Union[
     CustomToolCallInputDelta, ResponseCompleted, ResponseFailed, ResponseIncomplete, SseError,
 ]
 _SSE_TYPES = {c.__struct_config__.tag: c for c in SseEvent.__args__}  # type: ignore[attr-defined]
+
+
+class _ItemId(msgspec.Struct):
+    id: str | None = None
+
+
+class _ItemIdProbe(msgspec.Struct):
+    item: _ItemId
+
+
+_ITEM_ID_DECODER = msgspec.json.Decoder(_ItemIdProbe)
+
+
+def output_item_id(data: bytes | str) -> str | None:
+    """The `item.id` of an output_item.added/done payload (None when absent or malformed)."""
+    try:
+        return _ITEM_ID_DECODER.decode(data).item.id
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return None
 
 
 class _SseItemEvent(msgspec.Struct):
