@@ -1,0 +1,573 @@
+"""The app-server's JSON-RPC message processor (codex-rs/app-server `message_processor.rs`).
+
+Wire rules (0.136.0): JSON-RPC 2.0 without the ``"jsonrpc"`` member on output (a client may
+send it; it is ignored). Client requests are checked in this order, each failure answered
+with code -32600 as the reference words it:
+
+1. the method must be a ``ClientRequest`` variant: ``Invalid request: unknown variant `x`,
+   expected one of `initialize`, ...``;
+2. ``params`` must deserialize (serde-style): ``Invalid request: missing field `params```,
+   ``Invalid request: missing field `threadId```, ...;
+3. ``initialize`` twice: ``Already initialized``; anything else before it: ``Not initialized``;
+4. experimental methods (and experimental params fields) need the ``experimentalApi``
+   capability: ``<method> requires experimentalApi capability``.
+
+Unparseable lines, unknown notifications and responses to nothing are ignored.
+
+Registering methods
+-------------------
+A handler is ``async def handler(params: dict | None, conn: Connection) -> dict | Struct``;
+it receives the validated raw ``params`` (``None`` for methods without params) and returns
+the ``result``. Raise ``JsonRpcError`` (``invalid_request(msg)``, ``internal_error(msg)``)
+to answer with an error; any other exception becomes -32603 with its message. ::
+
+    from codex.app_server.server import MethodRegistry, invalid_request
+
+    def register_methods(registry: MethodRegistry) -> None:
+        @registry.method("thread/start")
+        async def thread_start(params, conn):
+            conn.notify("thread/started", {...})      # queued, never dropped
+            return {"thread": ...}
+
+        registry.register("turn/start", turn_start)  # same thing, without a decorator
+
+Put the module path in ``HANDLER_MODULES`` below (each listed module's
+``register_methods(registry)`` runs when an ``AppServer`` is created), or call
+``AppServer.registry.register`` directly.
+
+Inside a handler:
+
+* ``conn.notify(method, params)``: a server notification to this client (dropped only
+  when the client opted out of that method at initialize);
+* ``conn.server.broadcast(method, params)``: to every initialized connection;
+* ``await conn.request(method, params)``: a server -> client request; returns the client's
+  ``result`` or raises ``JsonRpcError`` with the client's error;
+* ``conn.after_response(fn)``: ``fn()`` runs right after this request's response is queued
+  (for notifications the reference sends after a response, e.g. ``account/login/completed``);
+* ``conn.server``: the shared ``AppServer`` (``config()``, ``codex_home``, ``state`` dict
+  for per-server singletons); ``conn.state``: a dict for per-connection state;
+  ``conn.experimental_api``, ``conn.client_info``.
+
+Every request runs in its own task: a long ``command/exec`` does not block the connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import itertools
+import os
+import threading
+from typing import Any, Awaitable, Callable, Iterable
+
+__all__ = [
+    "AppServer", "Connection", "MethodRegistry", "JsonRpcError", "invalid_request",
+    "internal_error", "HANDLER_MODULES", "INVALID_REQUEST", "INTERNAL_ERROR",
+    "METHOD_NOT_FOUND", "client_request_methods", "experimental_methods",
+]
+
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
+
+# Modules whose `register_methods(registry)` fills the registry of every new AppServer.
+HANDLER_MODULES: list[str] = [
+    "codex.app_server.offline",
+]
+
+Handler = Callable[[Any, "Connection"], Awaitable[Any]]
+
+
+class JsonRpcError(Exception):
+    """An error response (``{"error": {"code", "message", "data"?}, "id"}``)."""
+
+    def __init__(self, code: int, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.data = data
+
+    def to_wire(self) -> dict:
+        err: dict = {"code": self.code, "message": self.message}
+        if self.data is not None:
+            err["data"] = self.data
+        return err
+
+
+def invalid_request(message: str, data: Any = None) -> JsonRpcError:
+    return JsonRpcError(INVALID_REQUEST, message, data)
+
+
+def internal_error(message: str, data: Any = None) -> JsonRpcError:
+    return JsonRpcError(INTERNAL_ERROR, message, data)
+
+
+# ---------------------------------------------------------------------------------------------
+# method inventory (from the generated protocol tables)
+# ---------------------------------------------------------------------------------------------
+
+_LEGACY_BEFORE = "fuzzyFileSearch"
+
+
+def _v2():
+    from codex.protocol import app_server_v2
+
+    return app_server_v2
+
+
+def client_request_methods() -> list[str]:
+    """Every ``ClientRequest`` variant in declaration order (the order of serde's "expected
+    one of" list): the v2 methods with the three legacy ones before ``fuzzyFileSearch``."""
+    v2 = _v2()
+    methods = list(v2.CLIENT_REQUESTS)
+    at = methods.index(_LEGACY_BEFORE)
+    return methods[:at] + list(v2.CLIENT_REQUESTS_LEGACY) + methods[at:]
+
+
+def experimental_methods() -> set[str]:
+    return {m for m, spec in _v2().CLIENT_REQUESTS.items() if spec.experimental}
+
+
+# ---------------------------------------------------------------------------------------------
+# registry
+# ---------------------------------------------------------------------------------------------
+
+
+class MethodRegistry:
+    """Client request method -> async handler."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, Handler] = {}
+
+    def register(self, method: str, handler: Handler) -> Handler:
+        self._handlers[method] = handler
+        return handler
+
+    def method(self, name: str) -> Callable[[Handler], Handler]:
+        def deco(fn: Handler) -> Handler:
+            return self.register(name, fn)
+
+        return deco
+
+    def get(self, method: str) -> Handler | None:
+        return self._handlers.get(method)
+
+    def __contains__(self, method: str) -> bool:
+        return method in self._handlers
+
+    def methods(self) -> list[str]:
+        return list(self._handlers)
+
+
+# ---------------------------------------------------------------------------------------------
+# params validation (serde-style messages)
+# ---------------------------------------------------------------------------------------------
+
+
+def _serde_type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean `{'true' if value else 'false'}`"
+    if isinstance(value, int):
+        return f"integer `{value}`"
+    if isinstance(value, float):
+        return f"floating point `{value}`"
+    if isinstance(value, str):
+        import json
+
+        return f"string {json.dumps(value)}"
+    if isinstance(value, list):
+        return "sequence"
+    return "map"
+
+
+_EXPECTED = {"str": "a string", "int": "an integer", "bool": "a boolean", "float": "a float",
+             "array": "a sequence", "object": "a map", "null": "unit"}
+
+
+def _lookup(obj: Any, path: str) -> Any:
+    import re
+
+    cur = obj
+    for key, idx in re.findall(r"\.([^.\[]+)|\[(\d+)\]", path[1:] if path.startswith("$") else path):
+        try:
+            cur = cur[int(idx)] if idx else cur[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return cur
+
+
+def _serde_message(exc: Exception, params: Any) -> str:
+    import re
+
+    text = str(exc)
+    m = re.match(r"^(.*?)(?: - at `([^`]*)`)?$", text, re.S)
+    detail, where = (m.group(1), m.group(2) or "$") if m else (text, "$")
+    mm = re.match(r"Object missing required field `([^`]*)`", detail)
+    if mm:
+        return f"missing field `{mm.group(1)}`"
+    mm = re.match(r"Expected `([^`]*)`, got `([^`]*)`", detail)
+    if mm:
+        want = mm.group(1).split(" | ")[0]
+        return f"invalid type: {_serde_type_name(_lookup(params, where))}, expected {_EXPECTED.get(want, want)}"
+    mm = re.match(r"Invalid enum value (.*)", detail)
+    if mm:
+        return f"unknown variant `{_lookup(params, where)}`"
+    return detail
+
+
+def _absolute_path_fields(cls) -> list[str]:
+    """Wire names of the top-level fields typed ``AbsolutePathBuf`` (the generated module
+    keeps the alias name in its string annotations)."""
+    import msgspec
+
+    cache = _ABS_CACHE.get(cls)
+    if cache is not None:
+        return cache
+    out: list[str] = []
+    try:
+        info = msgspec.structs.fields(cls)
+    except TypeError:
+        info = ()
+    anns: dict = {}
+    for klass in reversed(getattr(cls, "__mro__", ())):
+        anns.update(getattr(klass, "__annotations__", {}) or {})
+    for f in info:
+        ann = anns.get(f.name)
+        if isinstance(ann, str) and "AbsolutePathBuf" in ann:
+            out.append(f.encode_name)
+    _ABS_CACHE[cls] = out
+    return out
+
+
+_ABS_CACHE: dict = {}
+
+
+def validate_params(method: str, spec, params: Any, has_params: bool) -> None:
+    """Raise ``JsonRpcError`` as serde deserializing ``ClientRequest`` would."""
+    from codex.protocol._base import FlatUnion
+
+    import msgspec
+
+    if spec.params is None:
+        return
+    if not has_params:
+        raise invalid_request("Invalid request: missing field `params`")
+    try:
+        if isinstance(spec.params, FlatUnion):
+            spec.params.convert(params, f"{method} params")
+        else:
+            msgspec.convert(params, type=spec.params)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise invalid_request(f"Invalid request: {_serde_message(exc, params)}") from None
+    except Exception as exc:  # ProtocolError from FlatUnion
+        raise invalid_request(f"Invalid request: {getattr(exc, 'detail', exc)}") from None
+    if isinstance(params, dict) and isinstance(spec.params, type):
+        for name in _absolute_path_fields(spec.params):
+            value = params.get(name)
+            if isinstance(value, str) and not os.path.isabs(value):
+                raise invalid_request("Invalid request: AbsolutePathBuf deserialized without a base path")
+
+
+# ---------------------------------------------------------------------------------------------
+# connection
+# ---------------------------------------------------------------------------------------------
+
+_current_request: contextvars.ContextVar[Any] = contextvars.ContextVar("app_server_request", default=None)
+
+
+class _RequestCtx:
+    __slots__ = ("id", "method", "after")
+
+    def __init__(self, id: Any, method: str) -> None:
+        self.id = id
+        self.method = method
+        self.after: list[Callable[[], Any]] = []
+
+
+class Connection:
+    """One client. ``send`` receives every outgoing message as a plain dict (wire key order);
+    transports serialize it, the in-process client takes it as is."""
+
+    _ids = itertools.count(1)
+
+    def __init__(self, server: "AppServer", send: Callable[[dict], None], *, name: str = "") -> None:
+        self.server = server
+        self.id = next(Connection._ids)
+        self.name = name
+        self._send = send
+        self.initialized = False
+        self.experimental_api = False
+        self.request_attestation = False
+        self.client_info: dict | None = None
+        self.opt_out: set[str] = set()
+        self.state: dict[str, Any] = {}
+        self.closed = False
+        self._next_server_request_id = 0
+        self._pending: dict[Any, asyncio.Future] = {}
+        self._tasks: set[asyncio.Task] = set()
+        self._close_callbacks: list[Callable[[], Any]] = []
+        try:
+            self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            self._loop = None
+        self._loop_thread = threading.get_ident() if self._loop is not None else None
+
+    # -- outgoing ----------------------------------------------------------------------------
+
+    def _emit(self, msg: dict) -> None:
+        """Queue one message; safe from any thread (hops onto the server's loop)."""
+        if self.closed:
+            return
+        if self._loop is not None and threading.get_ident() != self._loop_thread:
+            self._loop.call_soon_threadsafe(self._emit, msg)
+            return
+        self._send(msg)
+
+    def notify(self, method: str, params: Any = None) -> None:
+        """Send a server notification (``params`` omitted when None)."""
+        if method in self.opt_out:
+            return
+        msg: dict = {"method": method}
+        if params is not None:
+            msg["params"] = _builtins(params)
+        self._emit(msg)
+
+    async def request(self, method: str, params: Any = None) -> Any:
+        """Send a server -> client request and wait for its response's ``result``."""
+        rid = self._next_server_request_id
+        self._next_server_request_id += 1
+        fut = asyncio.get_running_loop().create_future()
+        self._pending[rid] = fut
+        msg: dict = {"method": method, "id": rid}
+        if params is not None:
+            msg["params"] = _builtins(params)
+        self._emit(msg)
+        try:
+            return await fut
+        finally:
+            self._pending.pop(rid, None)
+
+    def after_response(self, fn: Callable[[], Any]) -> None:
+        """Run ``fn`` right after the response of the request being handled is queued."""
+        ctx = _current_request.get()
+        if ctx is None:
+            fn()
+        else:
+            ctx.after.append(fn)
+
+    def on_close(self, fn: Callable[[], Any]) -> None:
+        self._close_callbacks.append(fn)
+
+    def _respond(self, rid: Any, result: Any) -> None:
+        self._emit({"id": rid, "result": _builtins(result)})
+
+    def _error(self, rid: Any, err: JsonRpcError) -> None:
+        self._emit({"error": err.to_wire(), "id": rid})
+
+    # -- incoming ----------------------------------------------------------------------------
+
+    def receive_line(self, line: bytes | str) -> None:
+        """One line / frame of JSON from the transport. Invalid JSON is ignored."""
+        import json
+
+        try:
+            msg = json.loads(line)
+        except (ValueError, UnicodeDecodeError):
+            return
+        if isinstance(msg, dict):
+            self.receive(msg)
+
+    def receive(self, msg: dict) -> None:
+        """Dispatch one parsed message (must be called on the server's event loop)."""
+        if self.closed:
+            return
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+            self._loop_thread = threading.get_ident()
+        has_method = isinstance(msg.get("method"), str)
+        if has_method and "id" in msg:
+            task = asyncio.get_running_loop().create_task(self._handle_request(msg))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        elif has_method:
+            self._handle_notification(msg)
+        elif "result" in msg or "error" in msg:
+            fut = self._pending.get(msg.get("id"))
+            if fut is not None and not fut.done():
+                if "error" in msg:
+                    e = msg.get("error") or {}
+                    fut.set_exception(JsonRpcError(e.get("code", INTERNAL_ERROR), e.get("message", ""), e.get("data")))
+                else:
+                    fut.set_result(msg.get("result"))
+
+    def _handle_notification(self, msg: dict) -> None:
+        hook = self.server.notification_handlers.get(msg["method"])
+        if hook is not None:
+            try:
+                hook(msg.get("params"), self)
+            except Exception:
+                pass
+
+    async def _handle_request(self, msg: dict) -> None:
+        rid = msg.get("id")
+        method = msg["method"]
+        ctx = _RequestCtx(rid, method)
+        _current_request.set(ctx)
+        try:
+            result = await self.server.dispatch(self, method, msg.get("params"), "params" in msg)
+        except JsonRpcError as err:
+            self._error(rid, err)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a handler bug: answer rather than hang the client
+            self._error(rid, internal_error(str(exc) or type(exc).__name__))
+        else:
+            self._respond(rid, result)
+        for fn in ctx.after:
+            res = fn()
+            if asyncio.iscoroutine(res):
+                await res
+
+    async def close(self) -> None:
+        """Stop this connection's requests and run its ``on_close`` callbacks."""
+        if self.closed:
+            return
+        self.closed = True
+        self.server.connections.discard(self)
+        for fut in self._pending.values():
+            if not fut.done():
+                fut.set_exception(ConnectionError("connection closed"))
+        for task in list(self._tasks):
+            task.cancel()
+        for fn in self._close_callbacks:
+            try:
+                res = fn()
+                if asyncio.iscoroutine(res):
+                    await res
+            except Exception:
+                pass
+
+    async def drain(self) -> None:
+        """Wait for the requests under way."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def _builtins(obj: Any) -> Any:
+    if obj is None or isinstance(obj, (dict, list, str, int, float, bool)):
+        return obj
+    import msgspec
+
+    return msgspec.to_builtins(obj)
+
+
+# ---------------------------------------------------------------------------------------------
+# server
+# ---------------------------------------------------------------------------------------------
+
+
+class AppServer:
+    """State shared by every connection of one app-server process."""
+
+    def __init__(self, *, cli_overrides: Iterable = (), enable: Iterable[str] = (),
+                 disable: Iterable[str] = (), strict_config: bool = False,
+                 codex_home: str | None = None, environ: dict | None = None,
+                 handler_modules: Iterable[str] | None = None, session_source: str = "vscode") -> None:
+        from codex.config.loader import find_codex_home
+
+        self.environ = os.environ if environ is None else environ
+        self.codex_home = codex_home or find_codex_home(self.environ)
+        self.cli_overrides = list(cli_overrides)
+        self.enable = list(enable)
+        self.disable = list(disable)
+        self.strict_config = strict_config
+        self.session_source = session_source
+        self.registry = MethodRegistry()
+        self.notification_handlers: dict[str, Callable[[Any, Connection], Any]] = {}
+        self.connections: set[Connection] = set()
+        self.state: dict[str, Any] = {}
+        self._config = None
+        self._methods = client_request_methods()
+        self._method_set = set(self._methods)
+        self._experimental = experimental_methods()
+        from .initialize import register_methods as _init
+
+        _init(self.registry, self)
+        import importlib
+
+        for mod in (HANDLER_MODULES if handler_modules is None else handler_modules):
+            importlib.import_module(mod).register_methods(self.registry)
+
+    # -- config ------------------------------------------------------------------------------
+
+    def config(self, *, reload: bool = False, cwd: str | None = None):
+        """The effective config (loaded once; ``reload`` after writes; ``cwd`` for a
+        project-scoped load that is not cached)."""
+        from codex.config.loader import load_config
+
+        if cwd is not None:
+            return load_config(self.cli_overrides, enable=self.enable, disable=self.disable,
+                               codex_home=self.codex_home, cwd=cwd, environ=self.environ)
+        if self._config is None or reload:
+            self._config = load_config(self.cli_overrides, enable=self.enable, disable=self.disable,
+                                       codex_home=self.codex_home, strict=self.strict_config,
+                                       environ=self.environ)
+        return self._config
+
+    # -- connections -------------------------------------------------------------------------
+
+    def connect(self, send: Callable[[dict], None], *, name: str = "") -> Connection:
+        conn = Connection(self, send, name=name)
+        self.connections.add(conn)
+        return conn
+
+    def broadcast(self, method: str, params: Any = None) -> None:
+        for conn in list(self.connections):
+            if conn.initialized:
+                conn.notify(method, params)
+
+    # -- dispatch ----------------------------------------------------------------------------
+
+    def unknown_variant(self, method: str) -> JsonRpcError:
+        expected = ", ".join(f"`{m}`" for m in self._methods)
+        return invalid_request(f"Invalid request: unknown variant `{method}`, expected one of {expected}")
+
+    async def dispatch(self, conn: Connection, method: str, params: Any, has_params: bool) -> Any:
+        if method not in self._method_set:
+            raise self.unknown_variant(method)
+        v2 = _v2()
+        spec = v2.CLIENT_REQUESTS.get(method) or v2.CLIENT_REQUESTS_LEGACY.get(method)
+        validate_params(method, spec, params, has_params)
+        if method == "initialize":
+            if conn.initialized:
+                raise invalid_request("Already initialized")
+        elif not conn.initialized:
+            raise invalid_request("Not initialized")
+        elif method in self._experimental and not conn.experimental_api:
+            raise invalid_request(f"{method} requires experimentalApi capability")
+        elif not conn.experimental_api:
+            field = experimental_field_used(method, params)
+            if field is not None:
+                raise invalid_request(f"{field} requires experimentalApi capability")
+        handler = self.registry.get(method)
+        if handler is None:
+            raise JsonRpcError(METHOD_NOT_FOUND, f"{method} is not implemented in this build")
+        return await handler(params if spec.params is not None else None, conn)
+
+
+def experimental_field_used(method: str, params: Any) -> str | None:
+    """``<method>.<field>`` when stable-API params use a field only the experimental schema
+    has (the generated ``EXPERIMENTAL_PARAMS_FIELDS`` table), else None."""
+    if not isinstance(params, dict):
+        return None
+    try:
+        from ._experimental_fields import EXPERIMENTAL_PARAMS_FIELDS
+    except ImportError:
+        return None
+    for name in EXPERIMENTAL_PARAMS_FIELDS.get(method, ()):
+        if params.get(name) is not None:
+            return f"{method}.{name}"
+    return None

@@ -1,0 +1,172 @@
+"""Minimal RFC 6455 over asyncio streams: the server handshake, a client handshake (for tests
+and ``app-server proxy``-like tools) and text frames. One JSON-RPC message per text frame.
+
+The app-server speaks it on ``ws://IP:PORT`` and on ``unix://`` sockets (the reference's
+control socket is WebSocket over a Unix stream too). ``GET /readyz`` and ``/healthz``
+without an upgrade answer ``200 OK``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import os
+import struct
+
+GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+
+OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
+
+
+class WebSocketClosed(Exception):
+    pass
+
+
+def accept_key(key: str) -> str:
+    return base64.b64encode(hashlib.sha1((key + GUID).encode()).digest()).decode()
+
+
+async def _read_head(reader: asyncio.StreamReader) -> tuple[str, dict[str, str]]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        if ":" in line:
+            k, _, v = line.partition(":")
+            headers[k.strip().lower()] = v.strip()
+    return lines[0], headers
+
+
+async def server_handshake(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+    """Answer the HTTP upgrade; False (connection answered and to be closed) otherwise."""
+    try:
+        request_line, headers = await _read_head(reader)
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+        return False
+    parts = request_line.split()
+    path = parts[1] if len(parts) > 1 else "/"
+    key = headers.get("sec-websocket-key")
+    if "websocket" not in headers.get("upgrade", "").lower() or not key:
+        if path in ("/readyz", "/healthz"):
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+        else:
+            writer.write(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+        await writer.drain()
+        return False
+    writer.write(
+        (
+            "HTTP/1.1 101 Switching Protocols\r\n"
+            "upgrade: websocket\r\n"
+            "connection: Upgrade\r\n"
+            f"sec-websocket-accept: {accept_key(key)}\r\n"
+            f"x-codex-websocket-max-unfragmented-message-bytes: {MAX_MESSAGE_BYTES}\r\n"
+            "\r\n"
+        ).encode()
+    )
+    await writer.drain()
+    return True
+
+
+async def client_handshake(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                           host: str = "localhost", path: str = "/") -> None:
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write(
+        (
+            f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
+    )
+    await writer.drain()
+    status, headers = await _read_head(reader)
+    if " 101 " not in status + " " or headers.get("sec-websocket-accept") != accept_key(key):
+        raise WebSocketClosed(f"websocket upgrade refused: {status}")
+
+
+def encode_frame(opcode: int, payload: bytes, *, mask: bool = False) -> bytes:
+    head = bytearray([0x80 | opcode])
+    n = len(payload)
+    mbit = 0x80 if mask else 0
+    if n < 126:
+        head.append(mbit | n)
+    elif n < 65536:
+        head.append(mbit | 126)
+        head += struct.pack("!H", n)
+    else:
+        head.append(mbit | 127)
+        head += struct.pack("!Q", n)
+    if mask:
+        key = os.urandom(4)
+        head += key
+        payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+    return bytes(head) + payload
+
+
+class WebSocket:
+    """Frames over a stream pair. ``recv()`` returns one text/binary message (bytes) and
+    answers pings; raises ``WebSocketClosed`` at a close frame or EOF. ``client`` masks."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, client: bool = False):
+        self.reader = reader
+        self.writer = writer
+        self.client = client
+        self.closed = False
+
+    async def _frame(self) -> tuple[bool, int, bytes]:
+        try:
+            b0, b1 = await self.reader.readexactly(2)
+            n = b1 & 0x7F
+            if n == 126:
+                (n,) = struct.unpack("!H", await self.reader.readexactly(2))
+            elif n == 127:
+                (n,) = struct.unpack("!Q", await self.reader.readexactly(8))
+            if n > MAX_MESSAGE_BYTES:
+                raise WebSocketClosed("message too large")
+            key = await self.reader.readexactly(4) if b1 & 0x80 else None
+            data = await self.reader.readexactly(n)
+        except (asyncio.IncompleteReadError, ConnectionError) as exc:
+            raise WebSocketClosed(str(exc)) from None
+        if key:
+            data = bytes(b ^ key[i % 4] for i, b in enumerate(data))
+        return bool(b0 & 0x80), b0 & 0x0F, data
+
+    async def recv(self) -> bytes:
+        parts: list[bytes] = []
+        while True:
+            fin, op, data = await self._frame()
+            if op == OP_CLOSE:
+                if not self.closed:
+                    await self._write(OP_CLOSE, data[:2])
+                self.closed = True
+                raise WebSocketClosed("closed by peer")
+            if op == OP_PING:
+                await self._write(OP_PONG, data)
+                continue
+            if op == OP_PONG:
+                continue
+            parts.append(data)
+            if fin:
+                return b"".join(parts)
+
+    async def _write(self, op: int, payload: bytes) -> None:
+        try:
+            self.writer.write(encode_frame(op, payload, mask=self.client))
+            await self.writer.drain()
+        except (ConnectionError, RuntimeError) as exc:
+            raise WebSocketClosed(str(exc)) from None
+
+    async def send_text(self, text: str | bytes) -> None:
+        await self._write(OP_TEXT, text.encode() if isinstance(text, str) else text)
+
+    async def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            try:
+                await self._write(OP_CLOSE, struct.pack("!H", 1000))
+            except WebSocketClosed:
+                pass
+        try:
+            self.writer.close()
+        except Exception:
+            pass
