@@ -73,8 +73,15 @@ class _Proc:
         self.proc: asyncio.subprocess.Process | None = None
         self.master_fd: int | None = None
         self.killed = False
+        self.started = asyncio.Event()
 
     async def start(self) -> None:
+        try:
+            await self._start()
+        finally:
+            self.started.set()
+
+    async def _start(self) -> None:
         if self.tty:
             import pty
 
@@ -154,6 +161,9 @@ class _Proc:
         return code if code >= 0 else 128 - code
 
     async def write(self, data: bytes | None, close: bool) -> None:
+        await self.started.wait()
+        if self.proc is None:
+            return
         if self.tty:
             if data:
                 os.write(self.master_fd, data)
@@ -175,6 +185,16 @@ class _Proc:
 
     def kill(self) -> None:
         self.killed = True
+        if not self.started.is_set():
+            asyncio.get_event_loop().create_task(self._kill_when_started())
+            return
+        self._kill()
+
+    async def _kill_when_started(self) -> None:
+        await self.started.wait()
+        self._kill()
+
+    def _kill(self) -> None:
         if self.proc is not None and self.proc.returncode is None:
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
@@ -252,12 +272,13 @@ async def command_exec(params, conn):
 
     proc = _Proc(argv, cwd, env, tty=tty, size=params.get("size"), stream_stdin=bool(params.get("streamStdin")),
                  stream_output=bool(params.get("streamStdoutStderr")), cap=_cap(params), emit=emit)
+    key = pid if pid is not None else object()
+    table[key] = proc
     try:
         await proc.start()
     except OSError as exc:
+        table.pop(key, None)
         raise internal_error(f"failed to spawn command: {exc.strerror} (os error {exc.errno})") from None
-    key = pid if pid is not None else object()
-    table[key] = proc
     timeout = None if params.get("disableTimeout") else params.get("timeoutMs")
     try:
         if timeout is not None:
@@ -321,11 +342,12 @@ async def process_spawn(params, conn):
     proc = _Proc(argv, params["cwd"], _env(params), tty=bool(params.get("tty")), size=params.get("size"),
                  stream_stdin=bool(params.get("streamStdin")), stream_output=bool(params.get("streamStdoutStderr")),
                  cap=cap, emit=emit)
+    table[handle] = proc
     try:
         await proc.start()
     except OSError as exc:
+        table.pop(handle, None)
         raise internal_error(f"failed to spawn process: {exc.strerror} (os error {exc.errno})") from None
-    table[handle] = proc
 
     async def run():
         try:

@@ -30,7 +30,7 @@ def _provider(server):
     from codex.model.providers import provider_for
 
     try:
-        return provider_for(server.config().raw, server.environ)
+        return provider_for(server.config().raw, server.environ)[1]
     except Exception:
         return None
 

@@ -1,0 +1,390 @@
+"""The app-server's thread and turn methods over core `Session`s: thread/start, thread/resume,
+thread/list, thread/read, thread/unsubscribe, turn/start, turn/interrupt
+(upstream app-server/src/codex_message_processor.rs, the thread and turn parts).
+
+`ThreadService(notify)` keeps the loaded threads. Each session's events go through an
+`event_mapping.EventMapper` and come out as v2 notifications through `notify(method, params)`.
+`handlers()` maps method names to `async fn(params) -> result` for the JSON-RPC server's
+registry and for the in-process client.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any, Awaitable, Callable
+
+from codex.core.session import CLI_VERSION
+
+# notify(thread_id, method, params): deliver a notification to the thread's subscribers
+Notify = Callable[[str, str, dict[str, Any]], Awaitable[None]]
+
+
+class RpcError(Exception):
+    """An error answer (`code`, `message`) to the request being handled."""
+
+    def __init__(self, message: str, code: int = -32600):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+SANDBOX_V2 = {"read-only": "readOnly", "workspace-write": "workspaceWrite",
+              "danger-full-access": "dangerFullAccess"}
+SANDBOX_FROM_V2 = {v: k for k, v in SANDBOX_V2.items()}
+SANDBOX_FROM_V2.update({k: k for k in SANDBOX_V2})
+
+
+def sandbox_v2(policy_json: dict[str, Any]) -> dict[str, Any]:
+    kind = policy_json.get("type")
+    if kind == "danger-full-access":
+        return {"type": "dangerFullAccess"}
+    if kind == "workspace-write":
+        return {"type": "workspaceWrite",
+                "writableRoots": list(policy_json.get("writable_roots") or []),
+                "networkAccess": bool(policy_json.get("network_access", False)),
+                "excludeTmpdirEnvVar": bool(policy_json.get("exclude_tmpdir_env_var", False)),
+                "excludeSlashTmp": bool(policy_json.get("exclude_slash_tmp", False))}
+    if kind == "external-sandbox":
+        return {"type": "externalSandbox", "networkAccess": policy_json.get("network_access", "restricted")}
+    return {"type": "readOnly", "networkAccess": bool(policy_json.get("network_access", False))}
+
+
+def sandbox_mode_from_v2(value: Any) -> str | None:
+    if isinstance(value, str):
+        return SANDBOX_FROM_V2.get(value)
+    if isinstance(value, dict):
+        return SANDBOX_FROM_V2.get(value.get("type", ""))
+    return None
+
+
+class LoadedThread:
+    def __init__(self, session: Any, mapper: Any, created_at: int):
+        self.session = session
+        self.mapper = mapper
+        self.created_at = created_at
+        self.updated_at = created_at
+        self.turn_task: asyncio.Task | None = None
+        self.turn_id: str | None = None
+        self.preview = ""
+
+
+class ThreadService:
+    """Threads and turns for one app-server (one per process; many connections may share it)."""
+
+    def __init__(self, notify: Notify, *, cli_overrides: list[Any] | None = None,
+                 codex_home: str | None = None, source: str = "vscode",
+                 originator: str | None = None, profile: str | None = None,
+                 config_loader: Callable[..., Any] | None = None,
+                 settings_hook: Callable[[Any], None] | None = None,
+                 server_request: Callable[[str, str, dict[str, Any]], Awaitable[Any]] | None = None):
+        self.notify = notify
+        self.cli_overrides = list(cli_overrides or [])
+        self.codex_home = codex_home
+        self.source = source
+        self.originator = originator or ("codex_exec" if source == "exec" else "codex_vscode")
+        self.profile = profile
+        self.config_loader = config_loader
+        self.settings_hook = settings_hook
+        self.server_request = server_request
+        self.threads: dict[str, LoadedThread] = {}
+
+    def handlers(self) -> dict[str, Callable[[dict[str, Any]], Awaitable[Any]]]:
+        return {
+            "thread/start": self.thread_start,
+            "thread/resume": self.thread_resume,
+            "thread/list": self.thread_list,
+            "thread/read": self.thread_read,
+            "thread/unsubscribe": self.thread_unsubscribe,
+            "turn/start": self.turn_start,
+            "turn/interrupt": self.turn_interrupt,
+        }
+
+    # -- settings ----------------------------------------------------------------------------
+
+    def _settings(self, params: dict[str, Any]):
+        from codex.config.loader import load_config
+        from codex.core.settings import resolve
+
+        overrides = list(self.cli_overrides)
+        cfg_over = params.get("config") or {}
+        profile = self.profile
+        for k, v in cfg_over.items():
+            if k == "profile" and isinstance(v, str):
+                profile = v
+                continue
+            overrides.append((k, v))
+        if params.get("modelProvider"):
+            overrides.append(("model_provider", params["modelProvider"]))
+        cwd = params.get("cwd") or os.getcwd()
+        loader = self.config_loader or load_config
+        config = loader(overrides, cwd=cwd, codex_home=self.codex_home, profile=profile)
+        approval = params.get("approvalPolicy")
+        if isinstance(approval, dict):
+            approval = None
+        settings = resolve(config, cwd=os.path.abspath(cwd), model=params.get("model"),
+                           sandbox_mode=sandbox_mode_from_v2(params.get("sandbox")),
+                           approval_policy=approval, ephemeral=bool(params.get("ephemeral")),
+                           originator=self.originator, source=self.source)
+        if isinstance(params.get("baseInstructions"), str):
+            settings.base_instructions = params["baseInstructions"]
+        if self.settings_hook is not None:
+            self.settings_hook(settings)
+        return settings
+
+    # -- thread objects ----------------------------------------------------------------------
+
+    def thread_json(self, t: LoadedThread, turns: list[Any] | None = None) -> dict[str, Any]:
+        s = t.session
+        st = s.settings
+        git = None
+        return {
+            "id": s.thread_id, "sessionId": s.thread_id, "forkedFromId": None,
+            "preview": t.preview, "ephemeral": st.ephemeral, "modelProvider": st.provider_id,
+            "createdAt": t.created_at, "updatedAt": t.updated_at, "status": self._status(t),
+            "path": s.rollout_path, "cwd": st.cwd, "cliVersion": CLI_VERSION,
+            "source": self.source, "threadSource": None, "agentNickname": None,
+            "agentRole": None, "gitInfo": git, "name": None, "turns": turns or [],
+        }
+
+    def _status(self, t: LoadedThread) -> dict[str, Any]:
+        if t.turn_task is not None and not t.turn_task.done():
+            return {"type": "active", "activeFlags": []}
+        return {"type": "idle"}
+
+    def _response(self, t: LoadedThread) -> dict[str, Any]:
+        st = t.session.settings
+        pol = st.sandbox_policy.to_json()
+        return {
+            "thread": self.thread_json(t), "model": st.model, "modelProvider": st.provider_id,
+            "serviceTier": None, "cwd": st.cwd, "runtimeWorkspaceRoots": [st.cwd],
+            "instructionSources": [], "approvalPolicy": st.approval_policy,
+            "approvalsReviewer": "user", "sandbox": sandbox_v2(pol),
+            "activePermissionProfile": {"id": ":" + st.sandbox_mode, "extends": None},
+            "reasoningEffort": st.reasoning_effort,
+        }
+
+    async def _open(self, settings: Any, resume_path: str | None = None) -> LoadedThread:
+        import time
+
+        from codex.app_server.event_mapping import EventMapper
+        from codex.core.session import Session
+
+        holder: dict[str, LoadedThread] = {}
+
+        async def sink(ev) -> None:
+            t = holder.get("t")
+            if t is None:
+                return
+            await self._deliver(t, ev)
+
+        session = Session(settings, sink)
+        await session.start(resume_path=resume_path)
+        t = LoadedThread(session, EventMapper(), int(time.time()))
+        holder["t"] = t
+        self.threads[session.thread_id] = t
+        return t
+
+    async def _deliver(self, t: LoadedThread, ev: Any) -> None:
+        msg = ev.msg
+        if msg.get("type") == "session_configured":
+            return
+        out = t.mapper.map(msg, thread_id=t.session.thread_id, turn_id=ev.id or (t.turn_id or ""))
+        for n in out:
+            if "request" in n:
+                if self.server_request is not None:
+                    await self.server_request(t.session.thread_id, n["request"], n["params"])
+                continue
+            await self.notify(t.session.thread_id, n["method"], n["params"])
+
+    # -- methods -----------------------------------------------------------------------------
+
+    async def thread_start(self, params: dict[str, Any]) -> dict[str, Any]:
+        settings = self._settings(params)
+        t = await self._open(settings)
+        result = self._response(t)
+        await self.notify(t.session.thread_id, "thread/started", {"thread": self.thread_json(t)})
+        return result
+
+    async def thread_resume(self, params: dict[str, Any]) -> dict[str, Any]:
+        thread_id = params.get("threadId")
+        if thread_id in self.threads:
+            return self._response(self.threads[thread_id])
+        path = params.get("path")
+        settings = self._settings(params)
+        if not path:
+            from codex.rollout.list import find_thread_path_by_id
+            path = find_thread_path_by_id(settings.codex_home, thread_id)
+        if not path:
+            raise RpcError(f"no rollout found for thread id {thread_id}")
+        t = await self._open(settings, resume_path=path)
+        return self._response(t)
+
+    async def thread_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        from codex.rollout import list as rl
+
+        codex_home = self.codex_home
+        if codex_home is None:
+            from codex.config.loader import find_codex_home
+            codex_home = find_codex_home()
+        providers = params.get("modelProviders")
+        limit = int(params.get("limit") or 25)
+        sort_key = "updated_at" if params.get("sortKey") in ("updated_at", "updatedAt") else "created_at"
+        page = rl.list_threads(codex_home, page_size=limit, cursor=params.get("cursor"),
+                               sort_key=sort_key, model_providers=providers,
+                               archived=bool(params.get("archived")), cwd=params.get("cwd"))
+        data = []
+        for item in page.items:
+            meta = item.session_meta
+            get = (lambda k, d=None: getattr(meta, k, d) if meta is not None else d)
+            provider = get("model_provider")
+            source = get("source")
+            data.append({
+                "id": item.thread_id, "sessionId": item.thread_id, "forkedFromId": None,
+                "preview": item.first_user_message or "", "ephemeral": False,
+                "modelProvider": provider if isinstance(provider, str) else "",
+                "createdAt": 0, "updatedAt": int(item.updated_at), "status": {"type": "notLoaded"},
+                "path": item.path, "cwd": item.cwd or "", "cliVersion": get("cli_version", "") or "",
+                "source": source if isinstance(source, str) else "unknown", "threadSource": None,
+                "agentNickname": None, "agentRole": None, "gitInfo": None, "name": None,
+                "turns": []})
+        return {"data": data, "nextCursor": page.next_cursor}
+
+    async def thread_read(self, params: dict[str, Any]) -> dict[str, Any]:
+        thread_id = params.get("threadId")
+        t = self.threads.get(thread_id)
+        if t is None:
+            raise RpcError(f"thread not loaded: {thread_id}")
+        return {"thread": self.thread_json(t)}
+
+    async def thread_unsubscribe(self, params: dict[str, Any]) -> dict[str, Any]:
+        thread_id = params.get("threadId")
+        t = self.threads.pop(thread_id, None)
+        if t is None:
+            return {"status": "notLoaded"}
+        if t.turn_task is not None and not t.turn_task.done():
+            await t.session.interrupt()
+        await t.session.shutdown()
+        await self.notify(thread_id, "thread/closed", {"threadId": thread_id})
+        return {"status": "unsubscribed"}
+
+    async def turn_start(self, params: dict[str, Any]) -> dict[str, Any]:
+        from codex.core.session import new_turn_id
+
+        thread_id = params.get("threadId")
+        t = self.threads.get(thread_id)
+        if t is None:
+            raise RpcError(f"thread not found: {thread_id}")
+        inputs = []
+        for inp in params.get("input") or []:
+            kind = inp.get("type")
+            if kind == "text":
+                inputs.append({"type": "text", "text": inp.get("text", ""),
+                               "text_elements": inp.get("text_elements", [])})
+            elif kind == "localImage":
+                inputs.append({"type": "localImage", "path": inp.get("path", "")})
+            elif kind == "image":
+                inputs.append({"type": "image", "image_url": inp.get("url", "")})
+        if not t.preview:
+            t.preview = "".join(i.get("text", "") for i in inputs if i["type"] == "text")
+        turn_id = new_turn_id()
+        t.turn_id = turn_id
+        output_schema = params.get("outputSchema")
+
+        async def run() -> None:
+            try:
+                await t.session.run_turn(inputs, turn_id=turn_id, output_schema=output_schema)
+            except asyncio.CancelledError:
+                pass
+
+        t.turn_task = asyncio.get_running_loop().create_task(run())
+        return {"turn": {"id": turn_id, "items": [], "itemsView": "notLoaded",
+                         "status": "inProgress", "error": None, "startedAt": None,
+                         "completedAt": None, "durationMs": None}}
+
+    async def turn_interrupt(self, params: dict[str, Any]) -> dict[str, Any]:
+        t = self.threads.get(params.get("threadId"))
+        if t is not None and t.turn_task is not None and not t.turn_task.done():
+            await t.session.interrupt()
+        return {}
+
+    async def shutdown(self) -> None:
+        for t in list(self.threads.values()):
+            if t.turn_task is not None and not t.turn_task.done():
+                t.turn_task.cancel()
+            await t.session.shutdown()
+        self.threads.clear()
+
+
+# -- the JSON-RPC server's registry -----------------------------------------------------------
+
+
+def register_methods(registry: Any) -> None:
+    """Register the thread/turn methods; one ThreadService per AppServer, notifications to
+    the connections subscribed to the thread (the one that started or resumed it)."""
+
+    def service(conn: Any) -> ThreadService:
+        server = conn.server
+        svc = server.state.get("threads")
+        if svc is None:
+            subscribers: dict[str, set] = {}
+            server.state["thread_subscribers"] = subscribers
+
+            async def notify(thread_id: str, method: str, params: dict[str, Any]) -> None:
+                for c in list(subscribers.get(thread_id, ())):
+                    c.notify(method, params)
+
+            async def server_request(thread_id: str, method: str, params: dict[str, Any]) -> Any:
+                for c in list(subscribers.get(thread_id, ())):
+                    return await c.request(method, params)
+                return None
+
+            def loader(overrides, *, cwd, codex_home, profile):
+                from codex.config.loader import load_config
+                return load_config(list(server.cli_overrides) + list(overrides),
+                                   enable=server.enable, disable=server.disable,
+                                   codex_home=codex_home or server.codex_home, cwd=cwd,
+                                   environ=server.environ, profile=profile)
+
+            svc = ThreadService(notify, codex_home=server.codex_home,
+                                source=getattr(server, "session_source", "vscode"),
+                                config_loader=loader, server_request=server_request)
+            server.state["threads"] = svc
+        return svc
+
+    def subscribe(conn: Any, thread_id: str) -> None:
+        conn.server.state.setdefault("thread_subscribers", {}).setdefault(thread_id, set()).add(conn)
+
+    def wrap(name: str, fn_name: str, subscribes: bool = False):
+        async def handler(params: Any, conn: Any) -> Any:
+            from .server import JsonRpcError
+
+            svc = service(conn)
+            fn = getattr(svc, fn_name)
+            p = dict(params or {})
+            if subscribes and p.get("threadId"):
+                subscribe(conn, p["threadId"])
+            try:
+                if name == "thread/start":
+                    # subscribe before thread/started goes out
+                    orig = svc.notify
+
+                    async def notify_first(thread_id, method, params_):
+                        subscribe(conn, thread_id)
+                        await orig(thread_id, method, params_)
+                    svc.notify = notify_first
+                    try:
+                        return await fn(p)
+                    finally:
+                        svc.notify = orig
+                return await fn(p)
+            except RpcError as exc:
+                raise JsonRpcError(exc.code, exc.message) from None
+        registry.register(name, handler)
+
+    wrap("thread/start", "thread_start")
+    wrap("thread/resume", "thread_resume", subscribes=True)
+    wrap("thread/list", "thread_list")
+    wrap("thread/read", "thread_read")
+    wrap("thread/unsubscribe", "thread_unsubscribe")
+    wrap("turn/start", "turn_start", subscribes=True)
+    wrap("turn/interrupt", "turn_interrupt")
