@@ -1,0 +1,115 @@
+"""The in-process client: requests, notifications, server -> client requests answered by the
+client, concurrency, errors, and the registry API another module uses."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from codex.app_server.in_process import InProcessClient, ServerNotification, ServerRequest
+from codex.app_server.server import AppServer, JsonRpcError, invalid_request
+
+from ._helpers import MOCK_CONFIG
+
+
+def _server(tmp_path) -> AppServer:
+    (tmp_path / "config.toml").write_text(MOCK_CONFIG)
+    return AppServer(codex_home=str(tmp_path))
+
+
+def test_request_and_startup_notifications(tmp_path):
+    async def main():
+        async with InProcessClient.start(_server(tmp_path), client_name="codex_exec") as client:
+            assert client.initialize_response["userAgent"].startswith("codex_exec/0.136.0")
+            events = []
+            while True:
+                ev = await client.next_event(5)
+                events.append(ev)
+                if ev.method == "remoteControl/status/changed":
+                    break
+            account = await client.request("account/read", {})
+            return events, account
+
+    events, account = asyncio.run(main())
+    assert all(isinstance(e, ServerNotification) for e in events)
+    assert account == {"account": None, "requiresOpenaiAuth": False}
+
+
+def test_errors_are_raised(tmp_path):
+    async def main():
+        client = InProcessClient(_server(tmp_path))
+        with pytest.raises(JsonRpcError) as not_init:
+            await client.request("model/list", {})
+        await client.initialize(experimental_api=False)
+        with pytest.raises(JsonRpcError) as gated:
+            await client.request("thread/turns/list", {"threadId": "x"})
+        with pytest.raises(JsonRpcError) as missing:
+            await client.request("model/list")
+        await client.close()
+        return not_init.value, gated.value, missing.value
+
+    a, b, c = asyncio.run(main())
+    assert (a.code, a.message) == (-32600, "Not initialized")
+    assert b.message == "thread/turns/list requires experimentalApi capability"
+    assert c.message == "Invalid request: missing field `params`"
+
+
+def test_server_requests_and_concurrency(tmp_path):
+    server = _server(tmp_path)
+    release = None
+
+    async def ask(params, conn):
+        answer = await conn.request("item/tool/call", {"threadId": "t", "turnId": "u", "callId": "c",
+                                                        "namespace": None, "tool": "x", "arguments": {}})
+        conn.notify("thread/name/updated", {"threadId": "t", "threadName": "n"})
+        return {"answer": answer}
+
+    async def slow(params, conn):
+        await release.wait()
+        return {}
+
+    async def fails(params, conn):
+        raise invalid_request("nope")
+
+    server.registry.register("thread/start", ask)
+    server.registry.register("thread/resume", slow)
+    server.registry.register("thread/fork", fails)
+
+    async def main():
+        nonlocal release
+        release = asyncio.Event()
+        async with InProcessClient.start(server) as client:
+            client.pending_events()
+            slow_task = asyncio.ensure_future(client.request("thread/resume", {"threadId": "t"}))
+            ask_task = asyncio.ensure_future(client.request("thread/start", {}))
+            while True:
+                ev = await client.next_event(5)
+                if isinstance(ev, ServerRequest):
+                    break
+            assert (ev.method, ev.id) == ("item/tool/call", 0)
+            await ev.respond({"contentItems": [], "success": True})
+            result = await asyncio.wait_for(ask_task, 5)
+            assert not slow_task.done()          # the slow request did not block the others
+            release.set()
+            await asyncio.wait_for(slow_task, 5)
+            with pytest.raises(JsonRpcError) as err:
+                await client.request("thread/fork", {"threadId": "t"})
+            note = await client.next_event(5)
+            return result, note, err.value
+
+    result, note, err = asyncio.run(main())
+    assert result == {"answer": {"contentItems": [], "success": True}}
+    assert note.method == "thread/name/updated"
+    assert err.message == "nope"
+
+
+def test_opt_out_notifications(tmp_path):
+    async def main():
+        async with InProcessClient.start(_server(tmp_path),
+                                         opt_out_notification_methods=["remoteControl/status/changed"]) as client:
+            await client.request("account/read", {})
+            return client.pending_events()
+
+    events = asyncio.run(main())
+    assert all(e.method != "remoteControl/status/changed" for e in events)
