@@ -348,6 +348,7 @@ def register_methods(registry: Any) -> None:
             svc = ThreadService(notify, codex_home=server.codex_home,
                                 source=getattr(server, "session_source", "vscode"),
                                 config_loader=loader, server_request=server_request)
+            svc.settings_hook = server.state.get("threads_settings_hook")
             server.state["threads"] = svc
         return svc
 

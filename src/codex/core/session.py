@@ -47,6 +47,10 @@ class TurnFailed(Exception):
         self.info = info
 
 
+def new_turn_id() -> str:
+    return _uuid7()
+
+
 def _uuid7() -> str:
     from codex.rollout.recorder import uuid7
     return uuid7()
@@ -228,13 +232,14 @@ class Session:
 
     # -- a turn ------------------------------------------------------------------------------
 
-    async def run_turn(self, inputs: list[dict[str, Any]]) -> dict[str, Any]:
+    async def run_turn(self, inputs: list[dict[str, Any]], *, turn_id: str | None = None,
+                       output_schema: Any = None) -> dict[str, Any]:
         """Run one turn to completion; returns the task_complete event msg. Cancelling the
         awaiting task (or `interrupt()`) aborts it with `turn_aborted`."""
         self._turn_task = asyncio.current_task()
         from codex.core.turn import Turn
 
-        turn = Turn(self, inputs)
+        turn = Turn(self, inputs, turn_id=turn_id, output_schema=output_schema)
         try:
             return await turn.run()
         finally:

@@ -40,10 +40,12 @@ def _user_inputs_to_content(inputs: list[dict[str, Any]]) -> list[dict[str, Any]
 
 
 class Turn:
-    def __init__(self, session: Any, inputs: list[dict[str, Any]]):
+    def __init__(self, session: Any, inputs: list[dict[str, Any]], *, turn_id: str | None = None,
+                 output_schema: Any = None):
         self.session = session
         self.inputs = inputs
-        self.turn_id = _uuid7()
+        self.turn_id = turn_id or _uuid7()
+        self.output_schema = output_schema
         self.started = time.time()
         self.first_token_at: float | None = None
         self.last_agent_message: str | None = None
@@ -164,7 +166,8 @@ class Turn:
             tools=self.tools(), prompt_cache_key=s.thread_id,
             installation_id=R.installation_id(st.codex_home),
             reasoning_effort=st.reasoning_effort, reasoning_summary=st.reasoning_summary,
-            verbosity=st.verbosity, output_schema=st.output_schema)
+            verbosity=st.verbosity,
+            output_schema=self.output_schema if self.output_schema is not None else st.output_schema)
 
     def _headers(self) -> list[tuple[str, str]]:
         from codex.model import request as R

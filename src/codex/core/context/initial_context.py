@@ -22,7 +22,8 @@ def compose_prompt(prompt: str | None, stdin_text: str | None = None) -> str:
     if prompt is None or prompt == "-":
         return stdin_text or ""
     if stdin_text:
-        return f"{prompt}\n\n<stdin>\n{stdin_text}</stdin>"
+        nl = "" if stdin_text.endswith("\n") else "\n"
+        return f"{prompt}\n\n<stdin>\n{stdin_text}{nl}</stdin>"
     return prompt
 
 

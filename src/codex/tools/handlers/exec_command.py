@@ -7,7 +7,6 @@ model still gets its output).
 from __future__ import annotations
 
 import shlex
-import time
 from typing import Any
 
 from codex.tools.base import ToolCall, ToolContext, ToolOutput
@@ -75,7 +74,6 @@ async def exec_command(call: ToolCall, ctx: ToolContext) -> ToolOutput:
                         "cwd": cwd, "parsed_cmd": pcmd, "source": "unified_exec_startup",
                         "interaction_input": None})
 
-    start = time.monotonic()
     try:
         out = await mgr.exec_command(
             command, workdir=args.get("workdir") or None, tty=bool(args.get("tty", False)),
@@ -94,7 +92,7 @@ async def exec_command(call: ToolCall, ctx: ToolContext) -> ToolOutput:
             "turn_id": ctx.turn_id, "command": command, "cwd": cwd, "parsed_cmd": pcmd,
             "source": "unified_exec_startup", "interaction_input": None,
             "stdout": aggregated, "stderr": "", "aggregated_output": aggregated,
-            "exit_code": code, "duration": _duration(time.monotonic() - start),
+            "exit_code": code, "duration": _duration(out.wall_time),
             "formatted_output": aggregated, "status": "completed" if code == 0 else "failed"})
     return ToolOutput(text, success=True)
 
