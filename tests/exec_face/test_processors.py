@@ -299,3 +299,20 @@ def test_tokens_used_has_thousands_separators():
              "last": {}, "modelContextWindow": None}
     _, err, _ = human(n("thread/tokenUsage/updated", tokenUsage=usage))
     assert err == "tokens used\n1,233,579\n"
+
+
+def test_sandbox_summary(tmp_path):
+    from codex.exec.event_processor import summarize_permission_profile as summarize
+
+    cwd = str(tmp_path / "work")
+    tmpdir = str(tmp_path / "tmpdir")
+    env = {"TMPDIR": tmpdir}
+    assert summarize("managed", cwd=cwd, environ=env) == "read-only"
+    assert summarize("managed", cwd=cwd, writable_roots=[cwd, "/tmp", tmpdir], environ=env) == \
+        "workspace-write [workdir, /tmp, $TMPDIR]"
+    assert summarize("managed", cwd=cwd, writable_roots=["/cache"], network_enabled=True, environ=env) == \
+        "workspace-write [/cache] (network access enabled)"
+    assert summarize("disabled", cwd=cwd) == "danger-full-access"
+    assert summarize("external", cwd=cwd, network_enabled=True) == "external-sandbox (network access enabled)"
+    assert summarize("managed", cwd=cwd, full_disk_write=True) == "external-sandbox"
+    assert summarize("managed", cwd=cwd, full_disk_write=True, network_enabled=True) == "danger-full-access"

@@ -34,6 +34,7 @@ __all__ = [
     "final_message_from_turn_items",
     "handle_last_message",
     "should_process_notification",
+    "summarize_permission_profile",
     "supports_color",
     "turn_error_message",
 ]
@@ -213,6 +214,62 @@ def config_summary_entries(
     if thread_id is not None:
         entries["thread_id"] = thread_id
     return entries
+
+
+def summarize_permission_profile(
+    kind: str,
+    *,
+    cwd: str,
+    writable_roots: Iterable[str] = (),
+    network_enabled: bool = False,
+    full_disk_write: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> str:
+    """The header's ``sandbox:`` value (``codex-rs/utils/sandbox-summary``).
+
+    ``kind`` is the permission profile: ``disabled`` (danger-full-access), ``external``
+    or ``managed``. For a managed profile pass its materialized writable roots (e.g.
+    ``[cwd, "/tmp", $TMPDIR]`` for workspace-write, none for read-only).
+    """
+    suffix = " (network access enabled)" if network_enabled else ""
+    if kind == "disabled":
+        return "danger-full-access"
+    if kind == "external":
+        return "external-sandbox" + suffix
+    if full_disk_write:
+        return "danger-full-access" if network_enabled else "external-sandbox"
+    roots = list(writable_roots)
+    if not roots:
+        return "read-only" + suffix
+    labels = [_writable_root_label(root, cwd, environ) for root in roots]
+    return f"workspace-write [{', '.join(labels)}]" + suffix
+
+
+def _writable_root_label(root: str, cwd: str, environ: Mapping[str, str] | None) -> str:
+    env = os.environ if environ is None else environ
+    if _paths_match(root, cwd):
+        return "workdir"
+    if _paths_match(root, "/tmp"):
+        return "/tmp"
+    tmpdir = env.get("TMPDIR")
+    if tmpdir and _paths_match(root, tmpdir):
+        return "$TMPDIR"
+    return _display_path_label(root)
+
+
+def _paths_match(left: str, right: str) -> bool:
+    try:
+        if os.path.exists(left) and os.path.exists(right) and os.path.realpath(left) == os.path.realpath(right):
+            return True
+    except OSError:
+        pass
+    return _display_path_label(left) == _display_path_label(right)
+
+
+def _display_path_label(path: str) -> str:
+    if path == "/private/tmp" or path.startswith("/private/tmp/"):
+        return "/tmp" + path[len("/private/tmp"):]
+    return path
 
 
 #: summary keys that are metadata for the processors, not header lines
