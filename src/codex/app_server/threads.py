@@ -93,6 +93,7 @@ class ThreadService:
             "thread/start": self.thread_start,
             "thread/resume": self.thread_resume,
             "thread/list": self.thread_list,
+            "thread/loaded/list": self.thread_loaded_list,
             "thread/read": self.thread_read,
             "thread/unsubscribe": self.thread_unsubscribe,
             "turn/start": self.turn_start,
@@ -247,7 +248,10 @@ class ThreadService:
                 "source": source if isinstance(source, str) else "unknown", "threadSource": None,
                 "agentNickname": None, "agentRole": None, "gitInfo": None, "name": None,
                 "turns": []})
-        return {"data": data, "nextCursor": page.next_cursor}
+        return {"data": data, "nextCursor": page.next_cursor, "backwardsCursor": None}
+
+    async def thread_loaded_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"data": sorted(self.threads), "nextCursor": None}
 
     async def thread_read(self, params: dict[str, Any]) -> dict[str, Any]:
         thread_id = params.get("threadId")
@@ -385,6 +389,7 @@ def register_methods(registry: Any) -> None:
     wrap("thread/start", "thread_start")
     wrap("thread/resume", "thread_resume", subscribes=True)
     wrap("thread/list", "thread_list")
+    wrap("thread/loaded/list", "thread_loaded_list")
     wrap("thread/read", "thread_read")
     wrap("thread/unsubscribe", "thread_unsubscribe")
     wrap("turn/start", "turn_start", subscribes=True)

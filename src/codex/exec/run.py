@@ -117,8 +117,6 @@ async def _session(opts: ExecOptions, config: Any) -> int:
     processor = _processor(opts)
     server = AppServer(cli_overrides=list(opts.config_overrides), enable=opts.enable,
                        disable=opts.disable, codex_home=config.codex_home, session_source="exec")
-    from codex.app_server import threads
-    threads.register_methods(server.registry)
     sandbox = None
     if opts.bypass:
         sandbox = "danger-full-access"
