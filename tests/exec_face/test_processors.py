@@ -235,9 +235,16 @@ def test_colour_auto_follows_the_terminal():
     assert not supports_color(Tty(), {"TERM": "dumb"})
     assert not supports_color(io.StringIO(), {"TERM": "xterm"})
     assert supports_color(io.StringIO(), {"FORCE_COLOR": "1"})
-    err = Tty()
+    err = io.StringIO()
     HumanOutput(io.StringIO(), err, color="always").process_warning("w")
     assert err.getvalue() == "\x1b[1m\x1b[33mwarning:\x1b[0m\x1b[0m w\n"
+    # upstream decides on stdout's colour support, for the transcript on stderr too
+    err = io.StringIO()
+    HumanOutput(Tty(), err, color="auto", environ={"TERM": "xterm"}).process_warning("w")
+    assert err.getvalue() == "\x1b[1m\x1b[33mwarning:\x1b[0m\x1b[0m w\n"
+    err = Tty()
+    HumanOutput(io.StringIO(), err, color="auto", environ={"TERM": "xterm"}).process_warning("w")
+    assert err.getvalue() == "warning: w\n"
 
 
 def test_final_message_goes_to_stdout_unless_both_streams_are_terminals():

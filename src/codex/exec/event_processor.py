@@ -359,12 +359,12 @@ def _is_ci(env: Mapping[str, str]) -> bool:
     return any(k in env for k in ("BUILD_NUMBER", "RUN_ID", "GITHUB_ACTIONS", "TF_BUILD", "GITLAB_CI", "TRAVIS", "CIRCLECI", "BUILDKITE", "TEAMCITY_VERSION"))
 
 
-def resolve_color(color: str | bool | None, stream: Any) -> bool:
+def resolve_color(color: str | bool | None, stream: Any, environ: Mapping[str, str] | None = None) -> bool:
     """``--color always|never|auto`` (or a bool) → whether to emit ANSI styles."""
     if isinstance(color, bool):
         return color
     if color in (None, "auto"):
-        return supports_color(stream)
+        return supports_color(stream, environ)
     if color == "always":
         return True
     if color == "never":

@@ -2,7 +2,8 @@
 (``codex-rs/exec/src/event_processor_with_human_output.rs``).
 
 Colour follows ``--color`` (``always``/``never``/``auto``; ``auto`` asks the
-``supports-color`` rules about stderr). With colour off every style is the identity,
+``supports-color`` rules about stdout, as upstream does, although the transcript goes
+to stderr). With colour off every style is the identity,
 so the text is byte-identical to a capture of the reference binary.
 """
 
@@ -67,9 +68,12 @@ class HumanOutput(EventProcessor):
         show_agent_reasoning: bool = True,
         show_raw_agent_reasoning: bool = False,
         version: str | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(stdout, stderr)
-        with_ansi = resolve_color(color, self.stderr)
+        # lib.rs hands the processor `stdout_with_ansi`: stdout decides, though the
+        # transcript goes to stderr
+        with_ansi = resolve_color(color, self.stdout, environ)
         self.with_ansi = with_ansi
 
         def style(fg: str | None = None, effect: str | None = None) -> Style:
