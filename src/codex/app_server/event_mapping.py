@@ -211,6 +211,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -296,8 +297,11 @@ def _token_breakdown(usage: dict | None) -> dict:
 def _rate_limit_window(window: dict | None) -> dict | None:
     if window is None:
         return None
+    used = window.get("used_percent", 0) or 0
+    # core f64 percent -> v2 int32 (``f64::round`` rounds half away from zero)
+    used_int = int(math.floor(abs(used) + 0.5)) * (1 if used >= 0 else -1)
     return {
-        "usedPercent": window.get("used_percent", 0),
+        "usedPercent": used_int,
         "windowDurationMins": window.get("window_minutes", window.get("window_duration_mins")),
         "resetsAt": window.get("resets_at"),
     }
