@@ -5,10 +5,13 @@ a base64 data URL and `detail` (`high` unless `original` was asked for). Errors 
 words (`unable to locate image at ...`, `image path ... is not a file`, `unable to process image
 at ...: unsupported image `<mime>``).
 
-Resizing: upstream fits `high` images into 2048x768 (re-encoding only when it has to resize).
-Pillow is not a dependency: images within the bounds (and every `original` image) are sent as
-their exact bytes, as upstream does; a larger image is resized with Pillow when it is installed
-and otherwise sent unresized.
+Resizing: the reference fits `high` images into 2048x2048 (captured: 3000x1000 -> 2048x683,
+1000x3000 -> 683x2048, re-encoded as PNG; 2048x2048 and `original` images go out as their exact
+bytes). A model without `supports_image_detail_original` (`ctx.config`, default True) gets
+`original` treated as `high` (captured with gpt-5.2). Pillow is not a dependency: images within
+the bounds (and every `original` image) are sent as their exact bytes, as upstream does; a larger
+image is resized with Pillow when it is installed (bytes differ from the Rust encoder's) and
+otherwise sent unresized.
 """
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from codex.tools.base import ToolCall, ToolContext, ToolError, ToolOutput
 
 __all__ = ["handle_view_image", "image_info", "MAX_WIDTH", "MAX_HEIGHT"]
 
-MAX_WIDTH, MAX_HEIGHT = 2048, 768
+MAX_WIDTH, MAX_HEIGHT = 2048, 2048
 _ARGS = Struct("ViewImageArgs", [Field("path", STRING), Field("detail", OPT_STRING, default=None)])
 
 
@@ -91,6 +94,8 @@ async def handle_view_image(call: ToolCall, ctx: ToolContext) -> ToolOutput:
     if detail is not None and detail not in ("high", "original"):
         raise ToolError("view_image.detail only supports `high` or `original`; omit `detail` for default high "
                         f"resized behavior, got `{detail}`")
+    if detail == "original" and not ctx.config.get("supports_image_detail_original", True):
+        detail = None
     path = os.path.normpath(os.path.join(ctx.cwd, os.path.expanduser(args["path"])))
     try:
         st = os.stat(path)
