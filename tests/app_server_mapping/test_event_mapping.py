@@ -302,3 +302,26 @@ def test_is_request_marker(mapper):
     assert res.notifications == []
     assert res.op == {"type": "dynamic_tool_response", "id": "d1",
                       "response": {"content_items": [{"type": "input_image", "image_url": "data:x"}], "success": True}}
+
+
+def test_tool_items_reported_twice_are_notified_once(mapper):
+    inv = {"server": "s", "tool": "t", "arguments": {}}
+    turn_item = {"type": "McpToolCall", "id": "m1", "server": "s", "tool": "t", "arguments": {}, "status": "inProgress"}
+    out = run(
+        mapper,
+        {"type": "item_started", "item": turn_item},
+        {"type": "mcp_tool_call_begin", "call_id": "m1", "invocation": inv},
+        {"type": "mcp_tool_call_end", "call_id": "m1", "invocation": inv, "duration": {"secs": 0, "nanos": 0},
+         "result": {"Ok": {"content": []}}},
+        {"type": "item_completed", "item": dict(turn_item, status="completed", result={"content": []})},
+        exec_begin("c1", "true"),
+        exec_end("c1", "true", ""),
+        {"type": "item_completed", "item": {"type": "CommandExecution", "id": "c1", "command": ["true"], "cwd": "/w",
+                                            "parsed_cmd": [], "source": "agent", "status": "completed"}},
+    )
+    assert methods(out) == ["item/started", "item/completed", "item/started", "item/completed"]
+    # the next turn starts afresh
+    run(mapper, {"type": "task_complete", "turn_id": TURN, "completed_at": 1, "duration_ms": 1},
+        {"type": "task_started", "turn_id": "turn-2", "started_at": 2})
+    again = run(mapper, exec_begin("c1", "true"))
+    assert methods(again) == ["item/started"]

@@ -76,9 +76,11 @@ Items (``TurnItem`` serde: ``{"type": "<Variant>", ...}``, see ``thread_items``)
   revised_prompt?, result, saved_path?}``, ``ContextCompaction {id}``, ``HookPrompt {id,
   fragments}``, ``FileChange {id, changes: {path: FileChange}, status?, ...}``; ``McpToolCall``,
   ``DynamicToolCall``, ``CommandExecution`` are also converted if the core sends them.
-  ``FileChange`` / ``CommandExecution`` items share the started/completed de-duplication of the
-  legacy events below (one ``item/started`` and one ``item/completed`` per call id and turn),
-  because 0.136.0 core emits ``item_started(FileChange)`` *and* ``patch_apply_begin``.
+  Tool items (``FileChange``, ``CommandExecution``, ``McpToolCall``, ``DynamicToolCall``)
+  share one started/completed de-duplication with the legacy events below: one
+  ``item/started`` and one ``item/completed`` per call id and turn, whichever event comes
+  first, because 0.136.0 core emits ``item_started(FileChange)`` *and* ``patch_apply_begin``
+  (and ``item_completed`` *and* ``patch_apply_end``) for the same call.
 * ``{"type": "agent_message_content_delta", "thread_id"?, "turn_id"?, "item_id", "delta"}``
   -> ``item/agentMessage/delta {threadId, turnId, itemId, delta}``.
 * ``{"type": "plan_delta", "item_id", "delta"}`` -> ``item/plan/delta``.
@@ -104,8 +106,8 @@ Commands
   "name", "path"}`` / ``{"type": "list_files", "cmd", "path"}`` / ``{"type": "search", "cmd",
   "query", "path"}`` / ``{"type": "unknown", "cmd"}``), once per call id.
 * ``{"type": "exec_command_output_delta", "call_id", "stream": "stdout"|"stderr", "chunk":
-  <base64 bytes>}`` -> ``item/commandExecution/outputDelta`` (UTF-8 lossy); nothing for
-  ids that are file changes.
+  <base64 of the raw bytes, serde_with::base64>}`` -> ``item/commandExecution/outputDelta``
+  (UTF-8 lossy; a list of byte values is accepted too); nothing for ids that are file changes.
 * ``{"type": "terminal_interaction", "call_id", "process_id", "stdin"}`` ->
   ``item/commandExecution/terminalInteraction``.
 * ``{"type": "exec_command_end", "call_id", "process_id", "turn_id", "completed_at_ms"?,
@@ -224,6 +226,8 @@ __all__ = ["EventMapper", "REQUEST_KEY", "Resolution", "is_request"]
 REQUEST_KEY = "request"
 
 _PERMISSION = "permission"
+#: Item types whose started/completed notifications are de-duplicated per call id and turn.
+_TOOL_ITEMS = {"commandExecution", "fileChange", "mcpToolCall", "dynamicToolCall"}
 _USER_INPUT = "user_input"
 
 
@@ -253,8 +257,9 @@ class _TurnSummary:
     started_at: int | None = None
     last_error: dict | None = None
     file_change_started: set[str] = field(default_factory=set)
-    file_change_completed: set[str] = field(default_factory=set)
     command_execution_started: set[str] = field(default_factory=set)
+    started_items: set[str] = field(default_factory=set)
+    completed_items: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -576,27 +581,31 @@ class EventMapper:
             {"item": item, "threadId": thread_id, "turnId": turn_id, "completedAtMs": at_ms},
         )
 
-    def _start_file_change(self, item: dict, thread_id: str, turn_id: str, at_ms: int) -> list[dict]:
+    def _start_tool(self, item: dict, thread_id: str, turn_id: str, at_ms: int) -> list[dict]:
+        """``item/started`` for a tool item (commandExecution, fileChange, mcpToolCall,
+        dynamicToolCall) once per id and turn (the core may report a call twice: legacy
+        begin event and ``item_started``, or approval request then begin)."""
         item_id = item["id"]
-        if item_id in self._summary.file_change_started:
+        kind = item["type"]
+        if kind == "fileChange":
+            self._summary.file_change_started.add(item_id)
+        elif kind == "commandExecution":
+            self._summary.command_execution_started.add(item_id)
+        if item_id in self._summary.started_items:
             return []
-        self._summary.file_change_started.add(item_id)
+        self._summary.started_items.add(item_id)
         return [self._item_started(item, thread_id, turn_id, at_ms)]
 
-    def _complete_file_change(self, item: dict, thread_id: str, turn_id: str, at_ms: int) -> list[dict]:
+    def _complete_tool(self, item: dict, thread_id: str, turn_id: str, at_ms: int) -> list[dict]:
+        """``item/completed`` for a tool item once per id and turn."""
         item_id = item["id"]
-        if item_id in self._summary.file_change_completed:
-            return []
         self._summary.file_change_started.discard(item_id)
-        self._summary.file_change_completed.add(item_id)
-        return [self._item_completed(item, thread_id, turn_id, at_ms)]
-
-    def _start_command(self, item: dict, thread_id: str, turn_id: str, at_ms: int) -> list[dict]:
-        item_id = item["id"]
-        if item_id in self._summary.command_execution_started:
+        self._summary.command_execution_started.discard(item_id)
+        if item_id in self._summary.completed_items:
             return []
-        self._summary.command_execution_started.add(item_id)
-        return [self._item_started(item, thread_id, turn_id, at_ms)]
+        self._summary.started_items.add(item_id)
+        self._summary.completed_items.add(item_id)
+        return [self._item_completed(item, thread_id, turn_id, at_ms)]
 
     # -- map --------------------------------------------------------------------------
 
@@ -710,10 +719,8 @@ class EventMapper:
         if item is None:
             return []
         at_ms = self._ts(ev, "started_at_ms")
-        if item["type"] == "fileChange":
-            return self._start_file_change(item, thread_id, turn_id, at_ms)
-        if item["type"] == "commandExecution":
-            return self._start_command(item, thread_id, turn_id, at_ms)
+        if item["type"] in _TOOL_ITEMS:
+            return self._start_tool(item, thread_id, turn_id, at_ms)
         return [self._item_started(item, thread_id, turn_id, at_ms)]
 
     def _on_item_completed(self, ev: dict, thread_id: str, turn_id: str) -> list[dict]:
@@ -722,10 +729,8 @@ class EventMapper:
         if item is None:
             return []
         at_ms = self._ts(ev, "completed_at_ms")
-        if item["type"] == "fileChange":
-            return self._complete_file_change(item, thread_id, turn_id, at_ms)
-        if item["type"] == "commandExecution":
-            self._summary.command_execution_started.discard(item["id"])
+        if item["type"] in _TOOL_ITEMS:
+            return self._complete_tool(item, thread_id, turn_id, at_ms)
         return [self._item_completed(item, thread_id, turn_id, at_ms)]
 
     def _delta(self, method: str, ev: dict, thread_id: str, turn_id: str, **extra: str) -> list[dict]:
@@ -812,7 +817,7 @@ class EventMapper:
         if ev.get("source") == "unified_exec_interaction":
             return []
         item = self._exec_item(ev, status="inProgress", ended=False)
-        return self._start_command(item, thread_id, turn_id, self._ts(ev, "started_at_ms"))
+        return self._start_tool(item, thread_id, turn_id, self._ts(ev, "started_at_ms"))
 
     def _on_exec_command_output_delta(self, ev: dict, thread_id: str, turn_id: str) -> list[dict]:
         item_id = ev.get("call_id", "")
@@ -845,11 +850,11 @@ class EventMapper:
         ]
 
     def _on_exec_command_end(self, ev: dict, thread_id: str, turn_id: str) -> list[dict]:
-        self._summary.command_execution_started.discard(ev.get("call_id", ""))
         if ev.get("source") == "unified_exec_interaction":
+            self._summary.command_execution_started.discard(ev.get("call_id", ""))
             return []
         item = self._exec_item(ev, status=ev.get("status") or "completed", ended=True)
-        return [self._item_completed(item, thread_id, turn_id, self._ts(ev, "completed_at_ms"))]
+        return self._complete_tool(item, thread_id, turn_id, self._ts(ev, "completed_at_ms"))
 
     # patches ------------------------------------------------------------------------
 
@@ -857,7 +862,7 @@ class EventMapper:
         item = ti.file_change_item(
             ev.get("call_id", ""), ti.convert_patch_changes(ev.get("changes")), "inProgress"
         )
-        return self._start_file_change(item, thread_id, turn_id, self._ts(ev, "started_at_ms"))
+        return self._start_tool(item, thread_id, turn_id, self._ts(ev, "started_at_ms"))
 
     def _on_patch_apply_updated(self, ev: dict, thread_id: str, turn_id: str) -> list[dict]:
         return [
@@ -877,7 +882,7 @@ class EventMapper:
         item = ti.file_change_item(
             ev.get("call_id", ""), ti.convert_patch_changes(ev.get("changes")), status
         )
-        return self._complete_file_change(item, thread_id, turn_id, self._ts(ev, "completed_at_ms"))
+        return self._complete_tool(item, thread_id, turn_id, self._ts(ev, "completed_at_ms"))
 
     def _on_turn_diff(self, ev: dict, thread_id: str, turn_id: str) -> list[dict]:
         return [
@@ -925,7 +930,7 @@ class EventMapper:
 
     def _on_mcp_tool_call_begin(self, ev: dict, thread_id: str, turn_id: str) -> list[dict]:
         item = self._mcp_item(ev, status="inProgress")
-        return [self._item_started(item, thread_id, turn_id, self._ts(ev, "started_at_ms"))]
+        return self._start_tool(item, thread_id, turn_id, self._ts(ev, "started_at_ms"))
 
     def _on_mcp_tool_call_end(self, ev: dict, thread_id: str, turn_id: str) -> list[dict]:
         raw = ev.get("result") or {}
@@ -944,7 +949,7 @@ class EventMapper:
             error=error,
             duration_ms=ti.duration_to_ms(ev.get("duration")),
         )
-        return [self._item_completed(item, thread_id, turn_id, self._ts(ev, "completed_at_ms"))]
+        return self._complete_tool(item, thread_id, turn_id, self._ts(ev, "completed_at_ms"))
 
     def _on_dynamic_tool_call_request(self, ev: dict, thread_id: str, turn_id: str) -> list[dict]:
         call_id = ev.get("call_id", "")
@@ -965,7 +970,7 @@ class EventMapper:
             "arguments": ev.get("arguments"),
         }
         return [
-            self._item_started(item, thread_id, ev_turn, self._ts(ev, "started_at_ms")),
+            *self._start_tool(item, thread_id, ev_turn, self._ts(ev, "started_at_ms")),
             _request(
                 "item/tool/call",
                 params,
@@ -986,7 +991,7 @@ class EventMapper:
             duration_ms=ti.duration_to_ms(ev.get("duration")),
         )
         ev_turn = ev.get("turn_id") or turn_id
-        return [self._item_completed(item, thread_id, ev_turn, self._ts(ev, "completed_at_ms"))]
+        return self._complete_tool(item, thread_id, ev_turn, self._ts(ev, "completed_at_ms"))
 
     def _on_view_image_tool_call(self, ev: dict, thread_id: str, turn_id: str) -> list[dict]:
         item = ti.image_view_item(ev.get("call_id", ""), str(ev.get("path", "")))
@@ -1080,7 +1085,7 @@ class EventMapper:
                 status="inProgress",
                 command_actions=completion["command_actions"],
             )
-            out += self._start_command(item, thread_id, turn_id, started_at_ms)
+            out += self._start_tool(item, thread_id, turn_id, started_at_ms)
         decisions = ev.get("available_decisions")
         if decisions is None:
             decisions = _default_available_decisions(ev)
@@ -1124,7 +1129,7 @@ class EventMapper:
         call_id = ev.get("call_id", "")
         changes = ti.convert_patch_changes(ev.get("changes"))
         started_at_ms = self._ts(ev, "started_at_ms")
-        out += self._start_file_change(
+        out += self._start_tool(
             ti.file_change_item(call_id, changes, "inProgress"), thread_id, turn_id, started_at_ms
         )
         params = {
@@ -1340,7 +1345,6 @@ class EventMapper:
         suppress = approval_id is not None and call_id in self._summary.command_execution_started
         if status is not None and not suppress and completion is not None:
             if call_id in self._summary.command_execution_started:
-                self._summary.command_execution_started.discard(call_id)
                 item = ti.command_execution_item(
                     call_id,
                     command=completion["command"],
@@ -1349,10 +1353,8 @@ class EventMapper:
                     status=status,
                     command_actions=completion["command_actions"],
                 )
-                notes.append(
-                    self._item_completed(
-                        item, ctx.get("thread_id", ""), ctx.get("event_turn_id", ""), int(self._clock_ms())
-                    )
+                notes += self._complete_tool(
+                    item, ctx.get("thread_id", ""), ctx.get("event_turn_id", ""), int(self._clock_ms())
                 )
         op = {
             "type": "exec_approval",
@@ -1375,7 +1377,7 @@ class EventMapper:
         notes: list[dict] = []
         if status is not None:
             item = ti.file_change_item(call_id, list(ctx.get("changes") or []), status)
-            notes += self._complete_file_change(
+            notes += self._complete_tool(
                 item, ctx.get("thread_id", ""), ctx.get("event_turn_id", ""), int(self._clock_ms())
             )
         return notes, {"type": "patch_approval", "id": call_id, "decision": decision}
