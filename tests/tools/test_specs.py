@@ -58,11 +58,38 @@ CASES = {
 }
 
 
+def _custom(slug, shell_type):
+    """The custom catalog entries the c_* fixtures were captured with (`-c model_catalog_json`):
+    gpt-5.5 with another slug and shell_type, no apply_patch, no search tool, text web search."""
+    from codex.model.catalog import ModelInfo, find_model
+    raw = dict(find_model("gpt-5.5").raw)
+    raw.update(slug=slug, shell_type=shell_type, apply_patch_tool_type=None, supports_search_tool=False,
+               web_search_tool_type="text")
+    return ModelInfo(raw)
+
+
+_CUSTOM = (("custom-local", "local"), ("custom-default", "default"), ("custom-disabled", "disabled"),
+           ("custom-unified", "unified_exec"))
+
+
+def _custom_catalog():
+    """spawn_agent lists the picker-visible models of the catalog in use: the custom ones first."""
+    from codex.model.catalog import bundled_models
+    return [_custom(s, t).raw for s, t in _CUSTOM] + [m for m in bundled_models() if m.get("visibility") == "list"]
+
+
+for _slug, _shell in _CUSTOM:
+    if _slug != "custom-disabled":
+        CASES[f"c_{_slug}"] = (_custom(_slug, _shell), {"available_models": _custom_catalog()})
+    CASES[f"c_nounified_{_slug}"] = (_custom(_slug, _shell), {"features": {"unified_exec": False},
+                                                             "available_models": _custom_catalog()})
+
+
 @pytest.mark.parametrize("fixture", sorted(CASES))
 def test_tools_array_matches_reference(fixture):
     model, kwargs = CASES[fixture]
     want = (SPECS / f"{fixture}.json").read_text()
-    got = build_tools(model_info(model), **kwargs)
+    got = build_tools(model_info(model) if isinstance(model, str) else model, **kwargs)
     # byte-identical as JSON, key order included
     assert json.dumps(got, ensure_ascii=False) == json.dumps(json.loads(want), ensure_ascii=False)
 

@@ -71,13 +71,20 @@ def _get(model_info: Any, key: str, default: Any = None) -> Any:
 # --- pieces ---------------------------------------------------------------------------------
 
 
+MAX_SPAWN_MODELS = 5
+
+
 def available_models_description(models: Iterable[Mapping[str, Any]] | None = None) -> str:
-    """spawn_agent's "Available model overrides" lines: the picker-visible catalog models."""
+    """spawn_agent's "Available model overrides" lines: the picker-visible models of the catalog
+    in use (`models`: its entries, default the bundled catalog), by priority, at most 5 (a custom
+    catalog with 4 more visible models was captured listing them and gpt-5.5 only)."""
     if models is None:
         from codex.model.catalog import bundled_models
-        models = [m for m in bundled_models() if m.get("visibility") == "list"]
+        models = bundled_models()
+    visible = [m for m in models if m.get("visibility", "list") == "list"]
+    visible = sorted(visible, key=lambda m: m.get("priority", 0))[:MAX_SPAWN_MODELS]
     lines = []
-    for m in models:
+    for m in visible:
         default = m.get("default_reasoning_level")
         efforts = []
         for level in m.get("supported_reasoning_levels") or []:
@@ -255,7 +262,10 @@ def build_tools(model_info: Any, *, sandbox_mode: str = "read-only", ephemeral: 
         if not allow_login_shell:
             spec["parameters"]["properties"].pop("login", None)
 
-    if has_environment and f["shell_tool"]:
+    # the catalog's shell_type only matters when it is "disabled" (captured with a custom
+    # model_catalog_json: local / default / unified_exec all give exec_command, or shell_command
+    # without the unified_exec feature); 0.136 knows no apply_patch_tool_type but "freeform".
+    if has_environment and f["shell_tool"] and _get(model_info, "shell_type") != "disabled":
         if f["unified_exec"]:
             drop_login(add("exec_command"))
             add("write_stdin")
@@ -278,8 +288,6 @@ def build_tools(model_info: Any, *, sandbox_mode: str = "read-only", ephemeral: 
         if patch_type == "freeform":
             spec = add("apply_patch_freeform")
             spec["format"]["definition"] = _grammar()
-        elif patch_type == "function":
-            tools.append(apply_patch_json_tool())
         view = add("view_image")
         if not _get(model_info, "supports_image_detail_original", False):
             view["parameters"]["properties"].pop("detail", None)
@@ -318,14 +326,6 @@ def build_tools(model_info: Any, *, sandbox_mode: str = "read-only", ephemeral: 
         if ws is not None:
             tools.append(ws)
     return tools
-
-
-def apply_patch_json_tool() -> dict:
-    """ApplyPatchToolType::Function (no catalog model of 0.136 uses it)."""
-    return copy.deepcopy(spec_texts().get("apply_patch_function") or {
-        "type": "function", "name": "apply_patch", "description": "", "strict": False,
-        "parameters": {"type": "object", "properties": {"input": {"type": "string"}},
-                       "required": ["input"], "additionalProperties": False}})
 
 
 def deferred_tools(model_info: Any, *, features: Mapping[str, Any] | Iterable[str] | None = None,
