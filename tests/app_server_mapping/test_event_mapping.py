@@ -325,3 +325,33 @@ def test_tool_items_reported_twice_are_notified_once(mapper):
         {"type": "task_started", "turn_id": "turn-2", "started_at": 2})
     again = run(mapper, exec_begin("c1", "true"))
     assert methods(again) == ["item/started"]
+
+
+def test_exited_review_mode_renders_findings(mapper):
+    output = {
+        "overall_explanation": "  Two problems.  ",
+        "findings": [
+            {"title": "[P1] Crash", "body": "Null deref.\nFix it.",
+             "code_location": {"absolute_file_path": "/w/a.py", "line_range": {"start": 3, "end": 4}}},
+            {"title": "[P2] Typo", "body": "teh",
+             "code_location": {"absolute_file_path": "/w/b.py", "line_range": {"start": 1, "end": 1}}},
+        ],
+    }
+    out = run(mapper, {"type": "exited_review_mode", "review_output": output})
+    assert out[0]["params"]["item"] == {
+        "type": "exitedReviewMode", "id": TURN,
+        "review": "Two problems.\n\nFull review comments:\n\n- [P1] Crash — /w/a.py:3-4\n  Null deref.\n  Fix it."
+                  "\n\n- [P2] Typo — /w/b.py:1-1\n  teh",
+    }
+    out = run(mapper, {"type": "exited_review_mode", "review_output": None})
+    assert out[0]["params"]["item"]["review"] == "Reviewer failed to output a response."
+
+
+def test_agent_message_memory_citation(mapper):
+    out = run(mapper, {"type": "item_completed", "item": {
+        "type": "AgentMessage", "id": "m", "content": [{"type": "Text", "text": "x"}],
+        "memory_citation": {"entries": [{"path": "MEMORY.md", "line_start": 1, "line_end": 2, "note": "n"}],
+                            "rollout_ids": ["t0"]}}})
+    assert out[0]["params"]["item"]["memoryCitation"] == {
+        "entries": [{"path": "MEMORY.md", "lineStart": 1, "lineEnd": 2, "note": "n"}], "threadIds": ["t0"],
+    }

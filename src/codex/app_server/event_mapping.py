@@ -468,11 +468,9 @@ REVIEW_FALLBACK_MESSAGE = "Reviewer failed to output a response."
 
 
 def render_review_output_text(output: dict | None) -> str:
-    """``render_review_output_text``: the overall explanation, then the findings block.
-
-    The findings block follows ``format_review_findings_block`` loosely (title, location,
-    body per finding); only the explanation part is checked against a capture.
-    """
+    """``render_review_output_text`` (``core/src/review_format.rs``): the trimmed overall
+    explanation, then ``format_review_findings_block(findings, None)`` trimmed, joined by a
+    blank line; the fallback message when both are empty or there is no output."""
     if output is None:
         return REVIEW_FALLBACK_MESSAGE
     sections = []

@@ -44,6 +44,7 @@ __all__ = [
     "image_generation_item",
     "image_view_item",
     "mcp_tool_call_item",
+    "memory_citation_to_v2",
     "plan_item",
     "reasoning_item",
     "thread_item_from_turn_item",
@@ -422,6 +423,24 @@ def convert_patch_changes(changes: dict[str, dict] | None) -> list[dict]:
 # --------------------------------------------------------------------------- TurnItem
 
 
+def memory_citation_to_v2(citation: dict | None) -> dict | None:
+    """core ``MemoryCitation`` ``{entries: [{path, line_start, line_end, note}], rollout_ids}``
+    -> v2 ``{entries: [{path, lineStart, lineEnd, note}], threadIds}``."""
+    if citation is None:
+        return None
+    entries = [
+        {
+            "path": e.get("path", ""),
+            "lineStart": e.get("line_start", e.get("lineStart", 0)),
+            "lineEnd": e.get("line_end", e.get("lineEnd", 0)),
+            "note": e.get("note", ""),
+        }
+        for e in citation.get("entries") or []
+    ]
+    thread_ids = citation.get("thread_ids", citation.get("rollout_ids", citation.get("threadIds", [])))
+    return {"entries": entries, "threadIds": list(thread_ids or [])}
+
+
 def _agent_message_text(content: list[dict] | None) -> str:
     return "".join(
         c.get("text", "") for c in (content or []) if c.get("type") in ("Text", "text")
@@ -451,12 +470,11 @@ def thread_item_from_turn_item(turn_item: dict, *, status_hint: str | None = Non
     if kind == "HookPrompt":
         return hook_prompt_item(item_id, turn_item.get("fragments") or [])
     if kind == "AgentMessage":
-        citation = turn_item.get("memory_citation")
         return agent_message_item(
             item_id,
             _agent_message_text(turn_item.get("content")),
             turn_item.get("phase"),
-            camelize_keys(citation) if citation is not None else None,
+            memory_citation_to_v2(turn_item.get("memory_citation")),
         )
     if kind == "Plan":
         return plan_item(item_id, turn_item.get("text", ""))
