@@ -206,3 +206,21 @@ def test_tool_search_over_deferred_mcp_tools(tmp_path):
         _run(handle_tool_search, ctx, '{"query": " "}', kind="tool_search")
     with pytest.raises(ToolError, match="^limit must be greater than zero$"):
         _run(handle_tool_search, ctx, '{"query": "x", "limit": 0}', kind="tool_search")
+
+
+def test_update_goal_charges_pending_usage_first(tmp_path):
+    store_events = []
+
+    async def accounting(ctx):
+        row = GoalStore(ctx.codex_home).account_usage(ctx.thread_id, tokens=240)
+        if row is not None:
+            store_events.append("charged")
+            await ctx.send({"type": "thread_goal_updated", "threadId": ctx.thread_id, "turnId": ctx.turn_id,
+                            "goal": goal_json(row)})
+
+    ctx, events = _ctx(tmp_path, services={"goal_accounting": accounting})
+    _run(handle_create_goal, ctx, '{"objective": "Ship it", "token_budget": 5000}')
+    out = json.loads(_run(handle_update_goal, ctx, '{"status": "blocked"}').content)
+    assert out["goal"]["tokensUsed"] == 240 and out["remainingTokens"] == 4760
+    assert [(e["goal"]["status"], e["goal"]["tokensUsed"]) for e in events] == [
+        ("active", 0), ("active", 240), ("blocked", 240)]        # as the reference's call_9

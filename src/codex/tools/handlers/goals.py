@@ -3,8 +3,15 @@ thread-goal store of `codex-rs/state`), persisted in `goals_1.sqlite` table `thr
 
 Outputs are upstream's `GoalToolResponse` pretty-printed (`{"goal": ..., "remainingTokens": ...,
 "completionBudgetReport": ...}`, camelCase, `tokenBudget` left out when unset); create and
-update emit `thread_goal_updated` events. `GoalStore.account_usage` is for the turn loop (each
-response's token usage is charged to an active goal, with a `thread_goal_updated` event).
+update emit `thread_goal_updated` events.
+
+Usage accounting is the turn loop's (`GoalStore.account_usage`): the reference charges each
+response's usage (input + output tokens) to an active goal and emits `thread_goal_updated`
+with the new total, about one response late (see fixtures/tools/calls/goals/rollout.jsonl for the
+exact interleaving with token_count events). Before update_goal changes the status, usage not yet
+charged is charged (the reference emits an `active` event with the new total, then the status
+one): when `ctx.services["goal_accounting"]` is an async callable `(ctx) -> None`, update_goal
+awaits it first.
 """
 from __future__ import annotations
 
@@ -168,6 +175,9 @@ async def handle_update_goal(call: ToolCall, ctx: ToolContext) -> ToolOutput:
     if status not in ("complete", "blocked"):
         raise ToolError("update_goal can only mark the existing goal complete or blocked; pause, resume, "
                         "budget-limited, and usage-limited status changes are controlled by the user or system")
+    accounting = ctx.services.get("goal_accounting")
+    if accounting is not None:
+        await accounting(ctx)
     row = _store(ctx).set_status(ctx.thread_id, status)
     if row is None:
         raise ToolError(f"cannot update goal for thread {ctx.thread_id}: no goal exists")
