@@ -220,7 +220,14 @@ from typing import Any, Callable
 
 from . import thread_items as ti
 
-__all__ = ["EventMapper", "REQUEST_KEY", "Resolution", "is_request"]
+__all__ = [
+    "EventMapper",
+    "REQUEST_KEY",
+    "Resolution",
+    "is_request",
+    "render_review_output_text",
+    "review_user_facing_hint",
+]
 
 #: Key that marks a server -> client request in :meth:`EventMapper.map` output.
 REQUEST_KEY = "request"
@@ -801,7 +808,7 @@ class EventMapper:
             command=ti.command_display_string(ev.get("command") or []),
             cwd=cwd,
             process_id=ev.get("process_id"),
-            source=ti._exec_source_to_v2(ev.get("source")),
+            source=ti.exec_source_to_v2(ev.get("source")),
             status=status,
             command_actions=ti.command_actions_from_parsed(ev.get("parsed_cmd"), cwd),
         )

@@ -38,11 +38,13 @@ __all__ = [
     "dynamic_tool_call_item",
     "dynamic_tool_content_items",
     "entered_review_mode_item",
+    "exec_source_to_v2",
     "exited_review_mode_item",
     "file_change_item",
     "hook_prompt_item",
     "image_generation_item",
     "image_view_item",
+    "mcp_result_to_v2",
     "mcp_tool_call_item",
     "memory_citation_to_v2",
     "plan_item",
@@ -447,9 +449,6 @@ def _agent_message_text(content: list[dict] | None) -> str:
     )
 
 
-_MCP_STATUS = {"inProgress", "completed", "failed"}
-
-
 def thread_item_from_turn_item(turn_item: dict, *, status_hint: str | None = None) -> dict | None:
     """core ``TurnItem`` (serde tag ``type`` = variant name) -> v2 ``ThreadItem``.
 
@@ -537,7 +536,7 @@ def thread_item_from_turn_item(turn_item: dict, *, status_hint: str | None = Non
             command=command_display_string(turn_item.get("command") or []),
             cwd=cwd,
             process_id=turn_item.get("processId", turn_item.get("process_id")),
-            source=_exec_source_to_v2(turn_item.get("source")),
+            source=exec_source_to_v2(turn_item.get("source")),
             status=turn_item.get("status", "inProgress"),
             command_actions=command_actions_from_parsed(
                 turn_item.get("parsedCmd", turn_item.get("parsed_cmd")), cwd
@@ -549,7 +548,9 @@ def thread_item_from_turn_item(turn_item: dict, *, status_hint: str | None = Non
     return None
 
 
-def _exec_source_to_v2(source: str | None) -> str:
+def exec_source_to_v2(source: str | None) -> str:
+    """core ``ExecCommandSource`` (``agent``, ``user_shell``, ``unified_exec_startup``,
+    ``unified_exec_interaction``) -> v2 ``CommandExecutionSource`` (camelCase)."""
     return camelize(source) if source else "agent"
 
 
