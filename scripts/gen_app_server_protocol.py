@@ -604,18 +604,223 @@ class MethodSpec(NamedTuple):
     return "".join(out)
 
 
+# --------------------------------------------------------------------------------------
+# Schema model: what `codex app-server generate-json-schema` / `generate-ts` need
+# --------------------------------------------------------------------------------------
+
+MODEL_OUT = ROOT / "src" / "codex" / "app_server" / "schema_model.json"
+STABLE_SCHEMA = FIX / "schema" / "codex_app_server_protocol.schemas.json"
+EXP_SCHEMA_DIR = FIX / "schema-experimental"
+
+
+def _defs_of(bundle: dict) -> dict[tuple[str, str], dict]:
+    out = {}
+    for name, value in bundle["definitions"].items():
+        if name == "v2":
+            for n2, v2 in value.items():
+                out[("v2", n2)] = v2
+        else:
+            out[("", name)] = value
+    return out
+
+
+def _props(fragment: dict) -> list[str]:
+    return list((fragment.get("properties") or {}).keys())
+
+
+def build_schema_model() -> dict:
+    """The type model `codex.app_server.schema_gen` renders: every definition of the
+    experimental protocol (namespace, name, JSON Schema fragment) in the bundle's order,
+    the root files, the experimental markers (methods, their types, fields) and each TS
+    type's declaration (see ``ts_model``)."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from codex.app_server import schema_gen  # the emitter's ref helpers
+
+    exp = json.loads(SCHEMA.read_text())
+    stable = json.loads(STABLE_SCHEMA.read_text())
+    methods = json.loads(METHODS.read_text())
+    exp_defs, stable_defs = _defs_of(exp), _defs_of(stable)
+
+    root_order = list(exp["definitions"].keys())
+    definitions = {
+        "root": [[k, v] for k, v in exp["definitions"].items() if k != "v2"],
+        "v2": [[k, v] for k, v in exp["definitions"]["v2"].items()],
+        "v2_position": root_order.index("v2"),
+    }
+
+    # root files (dir, name) and definitions a file carries beyond its references' closure
+    files = []
+    extra: dict[str, list[str]] = {}
+    for path in sorted(EXP_SCHEMA_DIR.rglob("*.json")):
+        rel = path.relative_to(EXP_SCHEMA_DIR).as_posix()
+        if rel.startswith("codex_app_server_protocol"):
+            continue
+        d, _, name = rel[:-5].rpartition("/")
+        files.append([d, name])
+        ns = "v2" if d == "v2" else ""
+        want = list(json.loads(path.read_text()).get("definitions", {}))
+        have = schema_gen.closure_names(exp_defs, (ns, name))
+        missing = [n for n in want if n not in have]
+        if missing:
+            extra[rel[:-5]] = missing
+
+    # experimental fields: properties the experimental schema has and the stable one lacks
+    fields = []
+    for key, frag in exp_defs.items():
+        other = stable_defs.get(key)
+        if other is None:
+            continue
+        for prop in _props(frag):
+            if prop not in _props(other):
+                fields.append([key[1], prop])
+    fields = _removal_order(_declaration_order(fields), exp_defs, stable_defs)
+    exp_methods = [m["method"] for m in methods["client_requests"] if m.get("experimental")]
+    method_types = set()
+    names = {k[1] for k in exp_defs}
+    for m in methods["client_requests"]:
+        if m.get("experimental"):
+            for name in _method_type_names(m):
+                if name in names:
+                    method_types.add(name)
+
+    # The flat v2 bundle appends the non-v2 definitions the shared unions use in the order
+    # of a Rust HashSet (not reproducible); the order the reference wrote is kept.
+    flat_order = {}
+    for variant, d in (("experimental", EXP_SCHEMA_DIR), ("stable", FIX / "schema")):
+        flat = list(json.loads((d / "codex_app_server_protocol.v2.schemas.json").read_text())["definitions"])
+        nested = json.loads((d / "codex_app_server_protocol.schemas.json").read_text())["definitions"]["v2"]
+        flat_order[variant] = [n for n in flat[len(nested):] if n not in ("ClientRequest", "ClientResponse", "ServerNotification")]
+
+    return {
+        "generated_by": "scripts/gen_app_server_protocol.py from the 0.136.0 reference outputs",
+        "definitions": definitions,
+        "json_files": files,
+        "json_extra_definitions": extra,
+        "experimental_methods": exp_methods,
+        "experimental_method_types": sorted(method_types),
+        "experimental_fields": [list(f) for f in fields],
+        "flat_v2_order": flat_order,
+        "ts": ts_model(),
+    }
+
+
+def _declaration_order(fields: list) -> list:
+    """(type, field) pairs in the order the fields are declared (the TS bindings' order),
+    which is the order upstream's registry removes them in."""
+    order = {}
+    for path in TS_DIR.rglob("*.ts"):
+        text = path.read_text()
+        order[path.stem] = [m.group(1) for m in re.finditer(r'(?:^|[{,]\s*)(?:/\*\*.*?\*/\s*)?"?([A-Za-z_][A-Za-z0-9_]*)"?\??:', text, re.S)]
+    def rank(f):
+        names = order.get(f[0], [])
+        return (f[0], names.index(f[1]) if f[1] in names else 10**6, f[1])
+    return sorted({tuple(f) for f in fields}, key=rank)
+
+
+def _swap_remove_keys(keys: list[str], key: str) -> list[str]:
+    keys = list(keys)
+    if key in keys:
+        i = keys.index(key)
+        last = keys.pop()
+        if last != key:
+            keys[i] = last
+    return keys
+
+
+def _removal_order(fields: list, exp_defs: dict, stable_defs: dict) -> list:
+    """Upstream removes experimental fields in its registry's (link) order, with a swap-remove
+    on the properties map, so the order shows in the stable schema's property order: per type,
+    the first ordering (declaration order first) that reproduces it."""
+    import itertools
+
+    by_type: dict[str, list[str]] = {}
+    for t, f in fields:
+        by_type.setdefault(t, []).append(f)
+    out = []
+    for t, names in by_type.items():
+        exp = next((v for (ns, n), v in exp_defs.items() if n == t), None)
+        st = next((v for (ns, n), v in stable_defs.items() if n == t), None)
+        chosen = names
+        if exp is not None and st is not None and len(names) > 1:
+            want = _props(st)
+            for perm in itertools.permutations(names):
+                keys = _props(exp)
+                for f in perm:
+                    keys = _swap_remove_keys(keys, f)
+                if keys == want:
+                    chosen = list(perm)
+                    break
+        out += [(t, f) for f in chosen]
+    return out
+
+
+def _method_type_names(m: dict) -> list[str]:
+    out = []
+    params = m.get("params")
+    if params:
+        out.append(params)
+        if params.endswith("Params"):
+            out.append(params[: -len("Params")] + "Response")
+    resp = _response_name(m["method"])
+    if resp:
+        out.append(resp)
+    # param-less methods: `memory/reset` -> MemoryResetResponse
+    camel = "".join(part[:1].upper() + part[1:] for part in re.split(r"[/_]", m["method"]))
+    out.append(camel + "Response")
+    return out
+
+
+def _response_name(method: str) -> str | None:
+    """The response type of a client request, from the generated method table."""
+    from codex.protocol import app_server_v2 as v2
+
+    spec = v2.CLIENT_REQUESTS.get(method)
+    return getattr(spec.response, "__name__", None) if spec is not None else None
+
+
+def ts_model() -> dict:
+    """Each ts-experimental file's declaration (after the header and imports); imports,
+    headers and the index files are computed by the emitter."""
+    out = {}
+    for path in sorted(TS_DIR.rglob("*.ts")):
+        rel = path.relative_to(TS_DIR).as_posix()
+        if rel.endswith("index.ts"):
+            continue
+        text = path.read_text()
+        out[rel[:-3]] = _ts_declaration(text)
+    return out
+
+
+_TS_HEADER = "// GENERATED CODE! DO NOT MODIFY BY HAND!\n\n"
+_TS_RS = "// This file was generated by [ts-rs](https://github.com/Aleph-Alpha/ts-rs). Do not edit this file manually.\n"
+
+
+def _ts_declaration(text: str) -> str:
+    assert text.startswith(_TS_HEADER + _TS_RS), text[:200]
+    rest = text[len(_TS_HEADER + _TS_RS):]
+    lines = rest.split("\n")
+    i = 0
+    while i < len(lines) and lines[i].startswith("import type "):
+        i += 1
+    if i and lines[i] == "":
+        i += 1
+    return "\n".join(lines[i:])
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true", help="fail if the committed output is stale")
     args = ap.parse_args()
     text = generate()
+    model = json.dumps(build_schema_model(), ensure_ascii=False, separators=(",", ":")) + "\n"
     if args.check:
-        if OUT.read_text() != text:
-            print(f"{OUT} is stale; run {__file__}", file=sys.stderr)
-            return 1
-        return 0
+        stale = [p for p, t in ((OUT, text), (MODEL_OUT, model)) if p.read_text() != t]
+        for p in stale:
+            print(f"{p} is stale; run {__file__}", file=sys.stderr)
+        return 1 if stale else 0
     OUT.write_text(text)
-    print(f"wrote {OUT} ({len(text)} bytes)")
+    MODEL_OUT.write_text(model)
+    print(f"wrote {OUT} ({len(text)} bytes), {MODEL_OUT} ({len(model)} bytes)")
     return 0
 
 

@@ -1,0 +1,5 @@
+"""TypeScript rendering for ``schema_gen`` (filled in below)."""
+
+
+def render(model: dict, experimental: bool) -> dict[str, str]:
+    raise NotImplementedError
