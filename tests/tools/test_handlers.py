@@ -224,3 +224,11 @@ def test_update_goal_charges_pending_usage_first(tmp_path):
     assert out["goal"]["tokensUsed"] == 240 and out["remainingTokens"] == 4760
     assert [(e["goal"]["status"], e["goal"]["tokensUsed"]) for e in events] == [
         ("active", 0), ("active", 240), ("blocked", 240)]        # as the reference's call_9
+
+
+def test_view_image_refused_for_text_only_models(tmp_path):
+    # captured with a custom catalog entry (gpt-5.5 with input_modalities ["text"])
+    ctx, _ = _ctx(tmp_path, config={"input_modalities": ["text"]})
+    for args in ('{"path": "img.png"}', '{"path": "missing.png"}'):
+        with pytest.raises(ToolError, match="^view_image is not allowed because you do not support image inputs$"):
+            _run(handle_view_image, ctx, args)

@@ -7,7 +7,9 @@ at ...: unsupported image `<mime>``).
 
 Resizing: the reference fits `high` images into 2048x2048 (captured: 3000x1000 -> 2048x683,
 1000x3000 -> 683x2048, re-encoded as PNG; 2048x2048 and `original` images go out as their exact
-bytes). A model without `supports_image_detail_original` (`ctx.config`, default True) gets
+bytes). A model whose `input_modalities` (`ctx.config`, catalog key) lack "image" is refused
+(captured with a custom catalog; the tool stays in the tools array). A model without
+`supports_image_detail_original` (`ctx.config`, default True) gets
 `original` treated as `high` (captured with gpt-5.2). Pillow is not a dependency: images within
 the bounds (and every `original` image) are sent as their exact bytes, as upstream does; a larger
 image is resized with Pillow when it is installed (bytes differ from the Rust encoder's) and
@@ -86,6 +88,10 @@ def _resize(data: bytes, mime: str) -> tuple[bytes, str]:
 
 
 async def handle_view_image(call: ToolCall, ctx: ToolContext) -> ToolOutput:
+    modalities = ctx.config.get("input_modalities")
+    if modalities is not None and "image" not in modalities:
+        # checked first: the reference answers so even for a missing file
+        raise ToolError("view_image is not allowed because you do not support image inputs")
     try:
         args = parse_args(call.arguments or "", _ARGS)
     except Error as exc:
