@@ -32,6 +32,14 @@ def run(mapper: EventMapper, *events: dict) -> list[dict]:
     return out
 
 
+def resolve(mapper: EventMapper, request: dict, **kwargs):
+    res = mapper.resolve(request, **kwargs)
+    for note in res.notifications:
+        errors = schema_errors(note)
+        assert not errors, (note, errors)
+    return res
+
+
 def methods(entries: list[dict]) -> list[str]:
     return [e.get("method") or e[REQUEST_KEY] for e in entries]
 
@@ -222,7 +230,7 @@ def test_patch_decline_completes_once(mapper):
     req = run(mapper, {"type": "apply_patch_approval_request", "call_id": "p1", "turn_id": TURN, "changes": changes, "reason": "why", "grant_root": None})
     assert methods(req) == ["thread/status/changed", "item/fileChange/requestApproval"]
     assert req[1]["params"]["startedAtMs"] == NOW
-    res = mapper.resolve(req[1], request_id=7, result={"decision": "decline"})
+    res = resolve(mapper, req[1], request_id=7, result={"decision": "decline"})
     assert methods(res.notifications) == ["serverRequest/resolved", "item/completed", "thread/status/changed"]
     assert res.notifications[0]["params"] == {"threadId": T, "requestId": 7}
     assert res.notifications[1]["params"]["item"]["status"] == "declined"
@@ -239,7 +247,7 @@ def test_exec_approval_decisions_translate_to_core_ops(mapper):
     assert req["params"]["availableDecisions"] == [
         "accept", {"acceptWithExecpolicyAmendment": {"execpolicy_amendment": argv}}, "cancel",
     ]
-    res = mapper.resolve(req, request_id=0, result={"decision": {"acceptWithExecpolicyAmendment": {"execpolicy_amendment": argv}}})
+    res = resolve(mapper, req, request_id=0, result={"decision": {"acceptWithExecpolicyAmendment": {"execpolicy_amendment": argv}}})
     assert methods(res.notifications) == ["serverRequest/resolved", "thread/status/changed"]
     assert res.op == {"type": "exec_approval", "id": "c9", "turn_id": TURN,
                       "decision": {"approved_execpolicy_amendment": {"proposed_execpolicy_amendment": argv}}}
@@ -254,7 +262,7 @@ def test_exec_approval_with_network_context_has_no_item(mapper):
     assert "command" not in params and "commandActions" not in params
     assert params["networkApprovalContext"] == {"host": "example.com", "protocol": "https"}
     assert params["availableDecisions"] == ["accept", "decline"]
-    res = mapper.resolve(out[1], request_id=0, result={"decision": "decline"})
+    res = resolve(mapper, out[1], request_id=0, result={"decision": "decline"})
     assert methods(res.notifications) == ["serverRequest/resolved", "thread/status/changed"]
 
 
@@ -267,9 +275,9 @@ def test_pending_approval_and_user_input_flags_and_turn_end(mapper):
     assert end[0]["params"]["status"] == {"type": "idle"}
     assert end[1]["params"]["turn"]["status"] == "interrupted"
     # the transport aborts the pending requests when the turn ends
-    res = mapper.resolve(a[-1], request_id=0, error={"code": -1, "message": "turn ended"}, turn_transition=True)
+    res = resolve(mapper, a[-1], request_id=0, error={"code": -1, "message": "turn ended"}, turn_transition=True)
     assert methods(res.notifications) == ["serverRequest/resolved"] and res.op is None
-    res = mapper.resolve(u[-1], request_id=1, error={"code": -1, "message": "turn ended"}, turn_transition=True)
+    res = resolve(mapper, u[-1], request_id=1, error={"code": -1, "message": "turn ended"}, turn_transition=True)
     assert methods(res.notifications) == ["serverRequest/resolved"] and res.op is None
 
 
@@ -277,7 +285,7 @@ def test_user_input_answer_op(mapper):
     req = run(mapper, {"type": "request_user_input", "call_id": "q1", "turn_id": TURN, "questions": [
         {"id": "a", "header": "H", "question": "Q?", "is_other": True, "is_secret": False, "options": None}]})[-1]
     assert req["params"]["questions"][0] == {"id": "a", "header": "H", "question": "Q?", "isOther": True, "isSecret": False, "options": None}
-    res = mapper.resolve(req, request_id=3, result={"answers": {"a": {"answers": ["yes"]}}})
+    res = resolve(mapper, req, request_id=3, result={"answers": {"a": {"answers": ["yes"]}}})
     assert res.op == {"type": "user_input_answer", "id": TURN, "response": {"answers": {"a": {"answers": ["yes"]}}}}
 
 
@@ -298,7 +306,7 @@ def test_is_request_marker(mapper):
                      thread_id=T, turn_id=TURN)
     assert [is_request(e) for e in out] == [False, True]
     assert out[1][REQUEST_KEY] == "item/tool/call"
-    res = mapper.resolve(out[1], request_id=0, result={"contentItems": [{"type": "inputImage", "imageUrl": "data:x"}], "success": True})
+    res = resolve(mapper, out[1], request_id=0, result={"contentItems": [{"type": "inputImage", "imageUrl": "data:x"}], "success": True})
     assert res.notifications == []
     assert res.op == {"type": "dynamic_tool_response", "id": "d1",
                       "response": {"content_items": [{"type": "input_image", "image_url": "data:x"}], "success": True}}
