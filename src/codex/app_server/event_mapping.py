@@ -53,7 +53,9 @@ Turn lifecycle
 * ``{"type": "turn_aborted", "turn_id"?, "reason": "interrupted"|..., "completed_at",
   "duration_ms"}`` -> ``thread/status/changed`` (``idle``), ``turn/completed`` (``interrupted``).
   (Answering a pending ``turn/interrupt`` request and aborting pending server requests is the
-  transport's job.)
+  transport's job: upstream aborts every pending server request of the thread on
+  ``task_started`` / ``task_complete`` / ``turn_aborted``; call :meth:`EventMapper.resolve`
+  with ``turn_transition=True`` for each, which yields ``serverRequest/resolved`` and no op.)
 * ``{"type": "error", "message", "codex_error_info": <CodexErrorInfo snake_case>|null}`` ->
   status ``systemError`` (upstream ``note_system_error``), then, unless the info is
   ``thread_rollback_failed`` / ``active_turn_not_steerable``, records the turn error and emits
