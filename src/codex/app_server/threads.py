@@ -98,6 +98,7 @@ class ThreadService:
             "thread/unsubscribe": self.thread_unsubscribe,
             "turn/start": self.turn_start,
             "turn/interrupt": self.turn_interrupt,
+            "thread/compact/start": self.thread_compact_start,
         }
 
     # -- settings ----------------------------------------------------------------------------
@@ -126,6 +127,10 @@ class ThreadService:
                            sandbox_mode=sandbox_mode_from_v2(params.get("sandbox")),
                            approval_policy=approval, ephemeral=bool(params.get("ephemeral")),
                            originator=self.originator, source=self.source)
+        if params.get("_originator"):
+            settings.originator = params["_originator"]
+        if self.source != "exec":
+            settings.thread_source = None
         if isinstance(params.get("baseInstructions"), str):
             settings.base_instructions = params["baseInstructions"]
         if self.settings_hook is not None:
@@ -305,6 +310,25 @@ class ThreadService:
                          "status": "inProgress", "error": None, "startedAt": None,
                          "completedAt": None, "durationMs": None}}
 
+    async def thread_compact_start(self, params: dict[str, Any]) -> dict[str, Any]:
+        from codex.core.session import new_turn_id
+
+        thread_id = params.get("threadId")
+        t = self.threads.get(thread_id)
+        if t is None:
+            raise RpcError(f"thread not found: {thread_id}")
+        turn_id = new_turn_id()
+        t.turn_id = turn_id
+
+        async def run() -> None:
+            try:
+                await t.session.compact(turn_id=turn_id)
+            except asyncio.CancelledError:
+                pass
+
+        t.turn_task = asyncio.get_running_loop().create_task(run())
+        return {}
+
     async def turn_interrupt(self, params: dict[str, Any]) -> dict[str, Any]:
         t = self.threads.get(params.get("threadId"))
         if t is not None and t.turn_task is not None and not t.turn_task.done():
@@ -366,6 +390,9 @@ def register_methods(registry: Any) -> None:
             svc = service(conn)
             fn = getattr(svc, fn_name)
             p = dict(params or {})
+            info = getattr(conn, "client_info", None) or {}
+            if svc.source != "exec" and isinstance(info, dict) and info.get("name"):
+                p["_originator"] = info["name"]
             if subscribes and p.get("threadId"):
                 subscribe(conn, p["threadId"])
             try:
@@ -394,3 +421,4 @@ def register_methods(registry: Any) -> None:
     wrap("thread/unsubscribe", "thread_unsubscribe")
     wrap("turn/start", "turn_start", subscribes=True)
     wrap("turn/interrupt", "turn_interrupt")
+    wrap("thread/compact/start", "thread_compact_start", subscribes=True)

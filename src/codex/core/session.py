@@ -136,7 +136,8 @@ class Session:
                 git = None
             meta = new_session_meta(cwd=s.cwd, originator=s.originator, cli_version=CLI_VERSION,
                                     source=s.source, model_provider=s.provider_id,
-                                    base_instructions=s.instructions(), git=git)
+                                    base_instructions=s.instructions(), git=git,
+                                    thread_source=s.thread_source)
             self.thread_id = meta.id
             self.recorder = RolloutRecorder.create(s.codex_home, meta, ephemeral=s.ephemeral,
                                                    default_provider=s.provider_id)
@@ -242,6 +243,16 @@ class Session:
         turn = Turn(self, inputs, turn_id=turn_id, output_schema=output_schema)
         try:
             return await turn.run()
+        finally:
+            self._turn_task = None
+
+    async def compact(self, *, turn_id: str | None = None) -> dict[str, Any]:
+        """Compact the history now, as a turn of its own (`Op::Compact`)."""
+        self._turn_task = asyncio.current_task()
+        from codex.core.turn import Turn
+
+        try:
+            return await Turn(self, [], turn_id=turn_id).run_compact()
         finally:
             self._turn_task = None
 

@@ -31,6 +31,7 @@ class SessionSettings:
     ephemeral: bool = False
     originator: str = "codex_exec"
     source: str = "exec"
+    thread_source: str | None = "user"
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     timezone: str | None = None
     base_instructions: str | None = None         # None: the model's, with the personality

@@ -108,6 +108,7 @@ class Turn:
                 follow_up = await self.sampling_request()
                 if not follow_up:
                     break
+                await self._maybe_auto_compact()
         except asyncio.CancelledError:
             await self._abort("interrupted")
             raise
@@ -130,6 +131,50 @@ class Turn:
         if error is not None:
             done = dict(done)
             done["error"] = error
+        return done
+
+    async def _maybe_auto_compact(self) -> None:
+        from codex.core import compact
+
+        s = self.session
+        limit = compact.auto_compact_limit(s.settings)
+        total = ((s.token_info or {}).get("total_token_usage") or {}).get("total_tokens", 0)
+        if limit is None or total < limit:
+            return
+        if await compact.run_compaction(self, manual=False):
+            # mid-turn: the context goes back in before the last user message
+            date, tz = local_date_and_tz()
+            ctx_items = s.initial_context_items(date, tz)
+            hist = s.history
+            idx = max((i for i, it in enumerate(hist) if it.get("role") == "user"), default=len(hist))
+            s.history = hist[:idx] + ctx_items + hist[idx:]
+            s._has_context = True
+
+    async def run_compact(self) -> dict[str, Any]:
+        """A manual compaction (`thread/compact/start`): a turn of its own."""
+        from codex.core import compact
+
+        s = self.session
+        await self.emit_recorded({
+            "type": "task_started", "turn_id": self.turn_id, "started_at": int(self.started),
+            "model_context_window": s.settings.model_context_window,
+            "collaboration_mode_kind": "default"})
+        error = None
+        try:
+            ok = await compact.run_compaction(self, manual=True)
+            if not ok:
+                error = "compaction failed"
+        except asyncio.CancelledError:
+            await self._abort("interrupted")
+            raise
+        done = {"type": "task_complete", "turn_id": self.turn_id, "last_agent_message": None,
+                "completed_at": int(time.time()),
+                "duration_ms": int((time.time() - self.started) * 1000)}
+        await self.emit_recorded(done)
+        if s.recorder is not None:
+            await s.recorder.aflush()
+        if error:
+            done = dict(done, error=error)
         return done
 
     async def _abort(self, reason: str) -> None:

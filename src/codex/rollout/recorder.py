@@ -92,14 +92,17 @@ def encode_line(timestamp: str, kind: str, payload: Any) -> bytes:
 def new_session_meta(*, cwd: str, originator: str = "codex_exec", cli_version: str = "0.136.0",
                      source: Any = "exec", model_provider: str | None = None,
                      base_instructions: str | None = None, thread_id: str | None = None,
-                     forked_from_id: str | None = None, git: Any = None, **extra: Any) -> SessionMeta:
+                     forked_from_id: str | None = None, git: Any = None,
+                     thread_source: str | None = "user", **extra: Any) -> SessionMeta:
     """A SessionMeta with a fresh UUIDv7 id and the current time."""
     from codex.protocol._base import UNSET
     from codex.protocol.rollout import BaseInstructions
     now = time.time()
     kw: dict[str, Any] = dict(
         id=thread_id or uuid7(int(now * 1000)), timestamp=utc_timestamp(now), cwd=cwd,
-        originator=originator, cli_version=cli_version, source=source, thread_source="user")
+        originator=originator, cli_version=cli_version, source=source)
+    if thread_source is not None:
+        kw["thread_source"] = thread_source
     if forked_from_id:
         kw["forked_from_id"] = forked_from_id
     if model_provider is not None:
