@@ -135,3 +135,38 @@ def test_deferred_tools_are_the_multi_agent_namespace():
     assert all(list(t)[:5] == ["type", "name", "description", "strict", "defer_loading"]
                for t in deferred[0]["tools"])
     assert deferred_tools(model_info("gpt-4o")) == []
+
+
+# captured with tests/mcp/servers/echo_server.py configured as [mcp_servers.echo]
+_ECHO_SERVER = json.loads((FIX / "tools" / "mcp" / "echo_server.json").read_text())
+
+
+def _echo_server_tools():
+    from codex.mcp.tools import ToolInfo, qualify_tools
+    raw = [{"name": "echo", "description": "Echo the text back.",
+            "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]}},
+           {"name": "env.get", "description": "An environment variable of the server process.",
+            "inputSchema": {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}},
+           {"name": "slow", "description": "Sleep, then answer.",
+            "inputSchema": {"type": "object", "properties": {"seconds": {"type": "number"}}, "required": ["seconds"]}}]
+    return list(qualify_tools([ToolInfo.for_server_tool("echo", t) for t in raw]).values())
+
+
+@pytest.mark.parametrize("mode", ["direct", "deferred"])
+def test_mcp_server_tools_direct_and_deferred(mode):
+    features = {"tool_search_always_defer_mcp_tools": mode == "deferred"}
+    got = build_tools(model_info("gpt-5.5"), mcp_tools=_echo_server_tools(), features=features)
+    assert json.dumps(got) == json.dumps(_ECHO_SERVER[mode]["tools"])
+
+
+def test_mcp_deferred_search_as_captured():
+    from codex.tools.handlers.tool_search import search
+    features = {"tool_search_always_defer_mcp_tools": True}
+    deferred = deferred_tools(model_info("gpt-5.5"), features=features, mcp_tools=_echo_server_tools())
+    want = [i for i in _ECHO_SERVER["deferred"]["items"] if i["type"] == "tool_search_output"][0]["tools"]
+    assert json.dumps(search(deferred, "echo text", 8)) == json.dumps(want)
+    # directly exposed MCP tools are not searchable: the direct capture answered []
+    direct = deferred_tools(model_info("gpt-5.5"), mcp_tools=_echo_server_tools())
+    assert [ns["name"] for ns in direct] == ["multi_agent_v1"]
+    assert search(direct, "echo text", 8) == [i for i in _ECHO_SERVER["direct"]["items"]
+                                              if i["type"] == "tool_search_output"][0]["tools"] == []

@@ -204,6 +204,19 @@ def dynamic_tool_spec(tool: Mapping[str, Any]) -> dict:
 # --- the array ------------------------------------------------------------------------------
 
 
+DIRECT_MCP_TOOL_EXPOSURE_THRESHOLD = 100
+
+
+def _defer_mcp(defer: bool | None, f: dict[str, bool], n_tools: int, search_supported: bool) -> bool:
+    """MCP tools go behind tool_search when the model supports it and either the
+    `tool_search_always_defer_mcp_tools` feature is on or there are >= 100 of them."""
+    if not search_supported or n_tools == 0:
+        return False
+    if defer is not None:
+        return defer
+    return f.get("tool_search_always_defer_mcp_tools", False) or n_tools >= DIRECT_MCP_TOOL_EXPOSURE_THRESHOLD
+
+
 def _features(features: Mapping[str, Any] | Iterable[str] | None) -> dict[str, bool]:
     out = dict(DEFAULT_FEATURES)
     if features is None:
@@ -229,7 +242,7 @@ def build_tools(model_info: Any, *, sandbox_mode: str = "read-only", ephemeral: 
                 web_search_mode: str | None = None, allow_login_shell: bool = True,
                 available_models: Iterable[Mapping[str, Any]] | None = None,
                 review: bool = False, agent_depth: int = 0, has_environment: bool = True,
-                defer_mcp_tools: bool = False) -> list[dict]:
+                defer_mcp_tools: bool | None = None) -> list[dict]:
     """The `tools` array for a turn.
 
     model_info: a `codex.model.catalog.ModelInfo` (or the raw catalog dict; None / an unknown
@@ -244,7 +257,9 @@ def build_tools(model_info: Any, *, sandbox_mode: str = "read-only", ephemeral: 
     web_search_mode: cached | live | disabled (config `web_search`); None: the sandbox default.
     review: the review sub-agent's set (no goals, no collab, no web_search).
     agent_depth: a spawned sub-agent's depth (>= 1: no collab tools).
-    defer_mcp_tools: MCP tools go behind tool_search instead of into the array.
+    defer_mcp_tools: MCP tools go behind tool_search instead of into the array (None: when the
+      model supports tool_search and the `tool_search_always_defer_mcp_tools` feature is on or
+      there are >= 100 MCP tools). Their servers become tool_search sources (`- <server>`).
     """
     f = _features(features)
     tools: list[dict] = []
@@ -307,7 +322,7 @@ def build_tools(model_info: Any, *, sandbox_mode: str = "read-only", ephemeral: 
             tools.append(multi_agent_v1_namespace(models_text))
 
     if mcp_tools:
-        if defer_mcp_tools and search_supported:
+        if _defer_mcp(defer_mcp_tools, f, len(mcp_tools), search_supported):
             for info in mcp_tools:
                 server = info.get("server_name") if isinstance(info, Mapping) else info.server_name
                 desc = None
@@ -329,7 +344,7 @@ def build_tools(model_info: Any, *, sandbox_mode: str = "read-only", ephemeral: 
 
 
 def deferred_tools(model_info: Any, *, features: Mapping[str, Any] | Iterable[str] | None = None,
-                   mcp_tools: Iterable[Any] = (), defer_mcp_tools: bool = False,
+                   mcp_tools: Iterable[Any] = (), defer_mcp_tools: bool | None = None,
                    available_models: Iterable[Mapping[str, Any]] | None = None,
                    review: bool = False, agent_depth: int = 0) -> list[dict]:
     """The tools `tool_search` searches (each a namespace with `defer_loading` members), in
@@ -341,6 +356,7 @@ def deferred_tools(model_info: Any, *, features: Mapping[str, Any] | Iterable[st
     if f["multi_agent"] and not f["multi_agent_v2"] and not review and agent_depth < AGENT_MAX_DEPTH:
         text = None if available_models is None else available_models_description(available_models)
         out.append(multi_agent_v1_namespace(text, defer_loading=True))
-    if defer_mcp_tools:
+    mcp_tools = list(mcp_tools)
+    if _defer_mcp(defer_mcp_tools, f, len(mcp_tools), True):
         out.extend(_mcp_namespaces(mcp_tools, defer_loading=True))
     return out

@@ -52,15 +52,19 @@ def tokenize(text: str) -> list[str]:
 def _search_text(tool: dict, namespace: dict | None) -> str:
     """Built-in (multi-agent) tools are found by their name and parameter names only (a query
     `wait` finds wait_agent alone, as the reference does, though other descriptions mention
-    waiting); other tools (MCP, dynamic) also by their description and namespace."""
+    waiting). MCP tools (namespace `mcp__<server>`) by their qualified name, server, description
+    and parameter names: a query `echo text` finds every tool of server `echo`, the shorter ones
+    first, as captured."""
     params = tool.get("parameters") or {}
-    parts = [tool.get("name", "")]
-    parts.extend((params.get("properties") or {}).keys())
-    if namespace is None or namespace.get("name") not in _BUILTIN_NAMESPACES:
-        parts.append(tool.get("description", ""))
-        if namespace is not None:
-            parts.append(namespace.get("name", ""))
-    return " ".join(parts)
+    names = list((params.get("properties") or {}).keys())
+    if namespace is None:
+        return " ".join([tool.get("name", ""), tool.get("description", ""), *names])
+    ns = namespace.get("name", "")
+    if ns in _BUILTIN_NAMESPACES:
+        return " ".join([tool.get("name", ""), *names])
+    server = ns[len("mcp__"):] if ns.startswith("mcp__") else ns
+    return " ".join([f"{ns}__{tool.get('name', '')}", tool.get("name", ""), server,
+                     tool.get("description", ""), *names])
 
 
 def _entries(deferred: Iterable[dict]) -> list[tuple[dict | None, dict]]:
