@@ -802,7 +802,7 @@ def _ts_declaration(text: str) -> str:
     i = 0
     while i < len(lines) and lines[i].startswith("import type "):
         i += 1
-    if i and lines[i] == "":
+    if i < len(lines) and lines[i] == "":
         i += 1
     return "\n".join(lines[i:])
 
