@@ -232,3 +232,11 @@ def test_view_image_refused_for_text_only_models(tmp_path):
     for args in ('{"path": "img.png"}', '{"path": "missing.png"}'):
         with pytest.raises(ToolError, match="^view_image is not allowed because you do not support image inputs$"):
             _run(handle_view_image, ctx, args)
+
+
+def test_update_plan_refused_in_plan_mode(tmp_path):
+    from codex.tools.handlers.plan import handle_update_plan
+    ctx, events = _ctx(tmp_path, config={"collaboration_mode": "plan"})
+    with pytest.raises(ToolError, match="^update_plan is a TODO/checklist tool and is not allowed in Plan mode$"):
+        _run(handle_update_plan, ctx, '{"plan": []}')
+    assert events == []
