@@ -113,3 +113,27 @@ def test_opt_out_notifications(tmp_path):
 
     events = asyncio.run(main())
     assert all(e.method != "remoteControl/status/changed" for e in events)
+
+
+def test_experimental_field_gating(tmp_path):
+    server = _server(tmp_path)
+
+    async def thread_start(params, conn):
+        return {"ok": True}
+
+    server.registry.register("thread/start", thread_start)
+
+    async def main():
+        client = InProcessClient(server)
+        await client.initialize(experimental_api=False)
+        with pytest.raises(JsonRpcError) as err:
+            await client.request("thread/start", {"mockExperimentalField": "x"})
+        ok = await client.request("thread/start", {"experimentalRawEvents": False, "cwd": None})
+        exp = InProcessClient(server)
+        await exp.initialize(experimental_api=True)
+        ok2 = await exp.request("thread/start", {"mockExperimentalField": "x"})
+        return err.value, ok, ok2
+
+    err, ok, ok2 = asyncio.run(main())
+    assert err.message == "thread/start.mockExperimentalField requires experimentalApi capability"
+    assert ok == ok2 == {"ok": True}

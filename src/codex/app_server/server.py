@@ -336,10 +336,13 @@ class Connection:
             msg["params"] = _builtins(params)
         self._emit(msg)
 
-    async def request(self, method: str, params: Any = None) -> Any:
-        """Send a server -> client request and wait for its response's ``result``."""
+    async def request(self, method: str, params: Any = None, *, id_sink: list | None = None) -> Any:
+        """Send a server -> client request and wait for its response's ``result``.
+        ``id_sink`` (a list) receives the request's JSON-RPC id before it is sent."""
         rid = self._next_server_request_id
         self._next_server_request_id += 1
+        if id_sink is not None:
+            id_sink.append(rid)
         fut = asyncio.get_running_loop().create_future()
         self._pending[rid] = fut
         msg: dict = {"method": method, "id": rid}
@@ -560,15 +563,34 @@ class AppServer:
 
 
 def experimental_field_used(method: str, params: Any) -> str | None:
-    """``<method>.<field>`` when stable-API params use a field only the experimental schema
-    has (the generated ``EXPERIMENTAL_PARAMS_FIELDS`` table), else None."""
-    if not isinstance(params, dict):
+    """``<method>.<field>`` (upstream's ``#[experimental("...")]`` reason) when stable-API
+    params set a field only the experimental protocol has, else None. A field counts as
+    set when present and not null/false/empty."""
+    if not isinstance(params, dict) or not params:
         return None
-    try:
-        from ._experimental_fields import EXPERIMENTAL_PARAMS_FIELDS
-    except ImportError:
-        return None
-    for name in EXPERIMENTAL_PARAMS_FIELDS.get(method, ()):
-        if params.get(name) is not None:
+    for name in _experimental_params_fields().get(method, ()):
+        value = params.get(name)
+        if value is not None and value is not False and value != [] and value != {}:
             return f"{method}.{name}"
     return None
+
+
+_EXP_FIELDS: dict[str, list[str]] | None = None
+
+
+def _experimental_params_fields() -> dict[str, list[str]]:
+    """method -> experimental fields of its params type (from the schema model)."""
+    global _EXP_FIELDS
+    if _EXP_FIELDS is None:
+        from .schema_gen import _model
+
+        by_type: dict[str, list[str]] = {}
+        for type_name, field in _model()["experimental_fields"]:
+            by_type.setdefault(type_name, []).append(field)
+        out: dict[str, list[str]] = {}
+        for method, spec in _v2().CLIENT_REQUESTS.items():
+            name = getattr(spec.params, "__name__", None)
+            if name in by_type:
+                out[method] = sorted(by_type[name])
+        _EXP_FIELDS = out
+    return _EXP_FIELDS
