@@ -66,6 +66,7 @@ class LoadedThread:
         self.turn_task: asyncio.Task | None = None
         self.turn_id: str | None = None
         self.preview = ""
+        self.pending_requests: set[asyncio.Task] = set()
 
 
 class ThreadService:
@@ -76,7 +77,7 @@ class ThreadService:
                  originator: str | None = None, profile: str | None = None,
                  config_loader: Callable[..., Any] | None = None,
                  settings_hook: Callable[[Any], None] | None = None,
-                 server_request: Callable[[str, str, dict[str, Any]], Awaitable[Any]] | None = None):
+                 server_request: Callable[[str, str, dict[str, Any], list], Awaitable[Any]] | None = None):
         self.notify = notify
         self.cli_overrides = list(cli_overrides or [])
         self.codex_home = codex_home
@@ -197,10 +198,32 @@ class ThreadService:
         out = t.mapper.map(msg, thread_id=t.session.thread_id, turn_id=ev.id or (t.turn_id or ""))
         for n in out:
             if "request" in n:
-                if self.server_request is not None:
-                    await self.server_request(t.session.thread_id, n["request"], n["params"])
+                t.pending_requests.add(asyncio.get_running_loop().create_task(self._server_request(t, n)))
                 continue
             await self.notify(t.session.thread_id, n["method"], n["params"])
+
+    async def _server_request(self, t: LoadedThread, entry: dict[str, Any]) -> None:
+        """Ask the client; the mapper turns the answer into notifications and a core op."""
+        from .server import JsonRpcError
+
+        thread_id = t.session.thread_id
+        ids: list = []
+        result: Any = None
+        error: Any = None
+        if self.server_request is None:
+            error = {"code": -32000, "message": "no client to ask"}
+        else:
+            try:
+                result = await self.server_request(thread_id, entry["request"], entry["params"], ids)
+            except JsonRpcError as e:
+                error = {"code": e.code, "message": e.message}
+            except asyncio.CancelledError:
+                return
+        res = t.mapper.resolve(entry, request_id=ids[0] if ids else None, result=result, error=error)
+        for n in res.notifications:
+            await self.notify(thread_id, n["method"], n["params"])
+        if res.op is not None:
+            t.session.submit_op(res.op)
 
     # -- methods -----------------------------------------------------------------------------
 
@@ -298,10 +321,13 @@ class ThreadService:
         turn_id = new_turn_id()
         t.turn_id = turn_id
         output_schema = params.get("outputSchema")
+        cm = params.get("collaborationMode")
+        mode = cm.get("mode") if isinstance(cm, dict) else None
 
         async def run() -> None:
             try:
-                await t.session.run_turn(inputs, turn_id=turn_id, output_schema=output_schema)
+                await t.session.run_turn(inputs, turn_id=turn_id, output_schema=output_schema,
+                                         collaboration_mode=mode)
             except asyncio.CancelledError:
                 pass
 
@@ -361,10 +387,12 @@ def register_methods(registry: Any) -> None:
                 for c in list(subscribers.get(thread_id, ())):
                     c.notify(method, params)
 
-            async def server_request(thread_id: str, method: str, params: dict[str, Any]) -> Any:
+            async def server_request(thread_id: str, method: str, params: dict[str, Any],
+                                     ids: list) -> Any:
+                from .server import JsonRpcError
                 for c in list(subscribers.get(thread_id, ())):
-                    return await c.request(method, params)
-                return None
+                    return await c.request(method, params, id_sink=ids)
+                raise JsonRpcError(-32000, "no subscribed client")
 
             def loader(overrides, *, cwd, codex_home, profile):
                 from codex.config.loader import load_config

@@ -109,6 +109,7 @@ class Session:
         self._has_context = False
         self.turn_count = 0
         self.last_agent_message: str | None = None
+        self._waiting: dict[tuple, asyncio.Future] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -183,6 +184,43 @@ class Session:
         if self._client is not None:
             await self._client.aclose()
 
+    # -- answers from the face (ops) ---------------------------------------------------------
+
+    def submit_op(self, op: dict[str, Any]) -> None:
+        """An answer to a request the core made (approval, user input, dynamic tool ...)."""
+        kind = op.get("type")
+        key = None
+        if kind in ("exec_approval", "patch_approval"):
+            key = ("approval", op.get("id"))
+            value = op.get("decision")
+        elif kind == "user_input_answer":
+            key = ("user_input", op.get("id"))
+            value = op.get("response")
+        elif kind == "dynamic_tool_response":
+            key = ("dynamic_tool", op.get("id"))
+            value = op.get("response")
+        elif kind == "request_permissions_response":
+            key = ("permissions", op.get("id"))
+            value = op.get("response")
+        elif kind == "resolve_elicitation":
+            key = ("elicitation", op.get("server_name"), op.get("request_id"))
+            value = op
+        if key is None:
+            return
+        fut = self._waiting.pop(key, None)
+        if fut is not None and not fut.done():
+            fut.set_result(value)
+
+    async def ask(self, key: tuple, sub_id: str, msg: dict[str, Any]) -> Any:
+        """Emit a request event and wait for the face's answer (see `submit_op`)."""
+        fut = asyncio.get_running_loop().create_future()
+        self._waiting[key] = fut
+        try:
+            await self._emit(sub_id, msg)
+            return await fut
+        finally:
+            self._waiting.pop(key, None)
+
     async def interrupt(self) -> None:
         task = self._turn_task
         if task is not None and not task.done():
@@ -234,13 +272,14 @@ class Session:
     # -- a turn ------------------------------------------------------------------------------
 
     async def run_turn(self, inputs: list[dict[str, Any]], *, turn_id: str | None = None,
-                       output_schema: Any = None) -> dict[str, Any]:
+                       output_schema: Any = None, collaboration_mode: str | None = None) -> dict[str, Any]:
         """Run one turn to completion; returns the task_complete event msg. Cancelling the
         awaiting task (or `interrupt()`) aborts it with `turn_aborted`."""
         self._turn_task = asyncio.current_task()
         from codex.core.turn import Turn
 
-        turn = Turn(self, inputs, turn_id=turn_id, output_schema=output_schema)
+        turn = Turn(self, inputs, turn_id=turn_id, output_schema=output_schema,
+                    collaboration_mode=collaboration_mode)
         try:
             return await turn.run()
         finally:
@@ -258,7 +297,8 @@ class Session:
 
     # -- context -----------------------------------------------------------------------------
 
-    def turn_context_payload(self, turn_id: str, date: str, tz: str) -> dict[str, Any]:
+    def turn_context_payload(self, turn_id: str, date: str, tz: str,
+                             collaboration_mode: str = "default") -> dict[str, Any]:
         from codex.sandbox.policy import PermissionProfile
 
         s = self.settings
@@ -274,7 +314,7 @@ class Session:
                                                "entries": fs.get("entries", [])}
         p["model"] = s.model
         p["personality"] = s.personality
-        p["collaboration_mode"] = {"mode": "default", "settings": {
+        p["collaboration_mode"] = {"mode": collaboration_mode, "settings": {
             "model": s.model, "reasoning_effort": s.reasoning_effort,
             "developer_instructions": None}}
         p["realtime_active"] = False

@@ -41,11 +41,12 @@ def _user_inputs_to_content(inputs: list[dict[str, Any]]) -> list[dict[str, Any]
 
 class Turn:
     def __init__(self, session: Any, inputs: list[dict[str, Any]], *, turn_id: str | None = None,
-                 output_schema: Any = None):
+                 output_schema: Any = None, collaboration_mode: str | None = None):
         self.session = session
         self.inputs = inputs
         self.turn_id = turn_id or _uuid7()
         self.output_schema = output_schema
+        self.collaboration_mode = collaboration_mode or "default"
         self.started = time.time()
         self.first_token_at: float | None = None
         self.last_agent_message: str | None = None
@@ -82,14 +83,16 @@ class Turn:
             tz = st.timezone
         await self.emit_recorded({
             "type": "task_started", "turn_id": self.turn_id, "started_at": int(self.started),
-            "model_context_window": st.model_context_window, "collaboration_mode_kind": "default"})
+            "model_context_window": st.model_context_window,
+            "collaboration_mode_kind": self.collaboration_mode})
         if not s._has_context:
             ctx_items = s.initial_context_items(date, tz)
             for it in ctx_items:
                 s.history.append(it)
                 self.record(("response_item", it))
             s._has_context = True
-        self.record(("turn_context", s.turn_context_payload(self.turn_id, date, tz)))
+        self.record(("turn_context", s.turn_context_payload(self.turn_id, date, tz,
+                                                            self.collaboration_mode)))
         user_item = {"type": "message", "role": "user", "content": _user_inputs_to_content(self.inputs)}
         s.history.append(user_item)
         self.record(("response_item", user_item))
@@ -406,12 +409,31 @@ class Turn:
 
         s = self.session
         st = s.settings
+        config = st.raw
+        if self.collaboration_mode != "default":
+            config = dict(st.raw, collaboration_mode=self.collaboration_mode)
         return ToolContext(
             thread_id=s.thread_id, turn_id=self.turn_id, cwd=st.cwd, codex_home=st.codex_home,
             approval_policy=st.approval_policy, sandbox_policy=st.sandbox_policy.to_json(),
-            config=st.raw, ephemeral=st.ephemeral, emit=self._tool_emit,
+            config=config, ephemeral=st.ephemeral, emit=self._tool_emit,
             services={"session": s, "turn": self, "unified_exec": s.unified_exec,
-                      "settings": st})
+                      "settings": st, "request_user_input": self._ask_user,
+                      "ask": self._ask})
+
+    async def _ask(self, key: tuple, msg: dict[str, Any]) -> Any:
+        """A request event whose answer comes back as an op (approvals ...)."""
+        if msg.get("type") in ("exec_approval_request", "apply_patch_approval_request"):
+            msg = dict(msg)
+            msg.setdefault("started_at_ms", int(time.time() * 1000))
+        return await self.session.ask(key, self.turn_id, msg)
+
+    async def _ask_user(self, call_id: str, questions: list[dict[str, Any]]) -> Any:
+        qs = [{"id": q["id"], "header": q["header"], "question": q["question"],
+               "is_other": bool(q.get("isOther")), "is_secret": bool(q.get("isSecret")),
+               "options": q.get("options")} for q in questions]
+        msg = {"type": "request_user_input", "call_id": call_id, "turn_id": self.turn_id,
+               "questions": qs}
+        return await self.session.ask(("user_input", self.turn_id), self.turn_id, msg)
 
     async def _tool_emit(self, msg: dict[str, Any]) -> None:
         from codex.rollout import policy as rpol
