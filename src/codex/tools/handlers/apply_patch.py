@@ -69,29 +69,71 @@ async def run_verified(action: Any, call: ToolCall, ctx: ToolContext) -> ToolOut
     changes = changes_json(action)
     targets = list(action.changes)
     targets += [c.move_path for c in action.changes.values() if getattr(c, "move_path", None)]
-    if not _writable(ctx, targets) and ctx.approval_policy == "never":
-        msg = "patch rejected: writing outside of the project; rejected by user approval settings"
-        await ctx.send({"type": "patch_apply_begin", "call_id": call.call_id, "turn_id": ctx.turn_id,
-                        "auto_approved": False, "changes": changes})
-        await ctx.send({"type": "patch_apply_end", "call_id": call.call_id, "turn_id": ctx.turn_id,
-                        "stdout": "", "stderr": msg, "success": False, "changes": changes,
-                        "status": "declined"})
-        return ToolOutput(msg, success=False)
+    auto_approved = True
+    if not _writable(ctx, targets) and ctx.approval_policy != "on-failure":
+        # upstream assess_patch_safety: outside the writable roots the user decides, unless
+        # the policy forbids asking
+        if ctx.approval_policy == "never":
+            return ToolOutput("patch rejected: writing outside of the project; rejected by user "
+                              "approval settings", success=False)
+        ask = ctx.services.get("ask")
+        decision = None
+        if ask is not None:
+            decision = await ask(("approval", call.call_id), {
+                "type": "apply_patch_approval_request", "call_id": call.call_id,
+                "turn_id": ctx.turn_id, "changes": changes, "reason": None, "grant_root": None})
+        if decision not in ("approved", "approved_for_session"):
+            return ToolOutput("patch rejected by user", success=False)
+        auto_approved = False
+    tracker = ctx.services.get("turn_diff")
+    if tracker is not None:
+        tracker.on_patch_begin(changes)
     await ctx.send({"type": "patch_apply_begin", "call_id": call.call_id, "turn_id": ctx.turn_id,
-                    "auto_approved": True, "changes": changes})
+                    "auto_approved": auto_approved, "changes": changes})
     start = time.monotonic()
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        apply_patch(action.patch, action.cwd, out, err)
-        code = 0
-    except ApplyPatchError:
-        code = 1
+    if (ctx.sandbox_policy or {}).get("type") in ("danger-full-access", "external-sandbox"):
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            apply_patch(action.patch, action.cwd, out, err)
+            code = 0
+        except ApplyPatchError:
+            code = 1
+        stdout, stderr = out.getvalue(), err.getvalue()
+    else:
+        code, stdout, stderr = await _apply_in_sandbox(action, ctx)
     wall = time.monotonic() - start
-    stdout, stderr = out.getvalue(), err.getvalue()
     await ctx.send({"type": "patch_apply_end", "call_id": call.call_id, "turn_id": ctx.turn_id,
                     "stdout": stdout, "stderr": stderr, "success": code == 0, "changes": changes,
                     "status": "completed" if code == 0 else "failed"})
     return ToolOutput(format_freeform(code, wall, stdout + stderr), success=code == 0)
+
+
+async def _apply_in_sandbox(action: Any, ctx: ToolContext) -> tuple[int, str, str]:
+    """`codex --codex-run-as-apply-patch PATCH` in the turn's sandbox, as the reference runs it
+    (so a write the sandbox forbids fails the way it fails there)."""
+    import asyncio
+    import sys
+
+    from codex.sandbox import linux
+    from codex.sandbox import policy as pol
+
+    argv = [sys.executable, "-m", "codex", "--codex-run-as-apply-patch", action.patch]
+    policy = pol.from_json(dict(ctx.sandbox_policy))
+    try:
+        launch = linux.wrap_argv_for(policy, action.cwd)(argv)
+    except linux.SandboxUnavailable as exc:
+        return 1, "", f"{exc}\n"
+    env = dict(launch.env if launch.env is not None else os.environ)
+    import codex
+    src = os.path.dirname(os.path.dirname(os.path.abspath(codex.__file__)))
+    if os.path.basename(src) == "src":
+        env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    proc = await asyncio.create_subprocess_exec(
+        *launch.argv, cwd=action.cwd, env=env, stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        executable=launch.executable)
+    out, err = await proc.communicate()
+    return (proc.returncode or 0, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
 
 
 async def handle(call: ToolCall, ctx: ToolContext) -> ToolOutput:
