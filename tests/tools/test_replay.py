@@ -29,7 +29,7 @@ def _pairs(case):
 def _call(item):
     kind = {"function_call": "function", "custom_tool_call": "custom", "tool_search_call": "tool_search"}[item["type"]]
     args = item.get("arguments", item.get("input", ""))
-    if not isinstance(args, str):
+    if kind == "tool_search":        # the turn loop passes the JSON text of the `arguments` value
         args = json.dumps(args)
     return ToolCall(call_id=item["call_id"], name=item.get("name", "tool_search"), kind=kind, arguments=args,
                     namespace=item.get("namespace"))
@@ -43,6 +43,10 @@ def _norm(value, cwd):
     return json.loads(text)
 
 
+async def _never(call, ctx):
+    raise AssertionError("not reached: the kind check comes first")
+
+
 def _replay(case, tmp_path, events, skip=(), **ctx_kw):
     cwd = tmp_path / "cwd"
     cwd.mkdir()
@@ -54,7 +58,7 @@ def _replay(case, tmp_path, events, skip=(), **ctx_kw):
 
     ctx = ToolContext(thread_id=THREAD, turn_id="turn-1", cwd=str(cwd), codex_home=str(home), emit=emit, **ctx_kw)
     ctx.services.setdefault("deferred_tools", deferred_tools(model_info("gpt-5.5")))
-    router = ToolRouter(default_handlers())
+    router = ToolRouter({**default_handlers(), "apply_patch": _never})
     results = []
     for item, want in _pairs(case):
         if item["call_id"] in skip:
@@ -65,7 +69,7 @@ def _replay(case, tmp_path, events, skip=(), **ctx_kw):
 
 
 @pytest.mark.parametrize("case", ["plan_bad", "update_plan", "unknown_tool", "rui", "misc", "toolsearch",
-                                  "goals", "goals_nobudget"])
+                                  "goals", "goals_nobudget", "kinds"])
 def test_outputs_match_reference(case, tmp_path):
     events = []
     # spawn_agent (toolsearch's last call) is not this package's: the multi-agent handlers are elsewhere
@@ -130,3 +134,14 @@ def test_goal_events_and_row(tmp_path):
     assert [{k: v for k, v in r.items() if k not in drop} for r in ours] == \
         [{k: v for k, v in r.items() if k not in drop} for r in rows]
     assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", ours[0]["goal_id"])
+
+
+def test_router_log_lines_as_the_reference(tmp_path, caplog):
+    """The reference's stderr ERROR lines (tracing target, message) for the kinds capture."""
+    import logging
+    with caplog.at_level(logging.DEBUG):
+        _replay("kinds", tmp_path, [])
+    ours = [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno == logging.ERROR]
+    ref = [line.split(" ERROR ", 1)[1] for line in (CALLS / "kinds" / "stderr.txt").read_text().splitlines()
+           if " ERROR " in line and ("tools::router" in line or "Fatal error" in line)]
+    assert ours == ref

@@ -53,11 +53,16 @@ def test_unknown_tools_as_the_reference_answers(caplog):
     assert r.last_success is False
 
 
-def test_errors_and_exceptions_become_outputs():
+def test_errors_and_exceptions_become_outputs(caplog):
     r = ToolRouter({"e": _fails, "x": _crashes})
     assert _dispatch(r, call_id="c", name="e")["output"] == "bad input"
-    out = _dispatch(r, call_id="c", name="x")["output"]
-    assert out == "Fatal error: 'boom'" and "Traceback" not in out
+    with caplog.at_level(logging.ERROR):
+        out = _dispatch(r, call_id="c", name="x")["output"]
+    # captured: a Fatal tool error reads "aborted" and the turn goes on
+    assert out == "aborted"
+    assert [(rec.name, rec.getMessage()) for rec in caplog.records][-1:] == [
+        ("codex_core::util", "in-flight tool future failed during drain: Fatal error: 'boom'")]
+    assert "Traceback" not in caplog.text
 
 
 def test_namespaced_and_fallback_lookup():

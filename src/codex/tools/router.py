@@ -10,8 +10,13 @@ for a call, runs it, and turns the result into the response item the next reques
 `unsupported call: <name>` (`unsupported custom tool call: <name>` for a custom call); a
 `ToolError` answers its message. Both are logged as upstream does
 (`ERROR codex_core::tools::router: error=<message>`, logger `codex_core::tools::router`).
-Any other exception from a handler is upstream's `Fatal`: the message (never a traceback) goes
-back as `Fatal error: <message>`, and the traceback goes to the debug log.
+Any other exception from a handler is upstream's `Fatal`: the model reads `aborted` (captured:
+the turn goes on), the message is logged as the reference does (`error=Fatal error: <message>`,
+then `ERROR codex_core::util: in-flight tool future failed during drain: Fatal error: <message>`,
+logger `codex_core::util`),
+never a traceback (that goes to the debug log). A call of the wrong kind for its handler (a custom
+call to update_plan, a function call to apply_patch) is such a Fatal: `tool <name> invoked with
+incompatible payload`.
 
 `last_success` holds the `success` flag of the last dispatched call (upstream's
 `FunctionCallOutputPayload.success`, for the rollout/telemetry; not on the wire).
@@ -26,6 +31,16 @@ from codex.tools.base import Handler, ToolCall, ToolContext, ToolError, ToolOutp
 __all__ = ["PARALLEL_SAFE_TOOLS", "ToolRouter", "is_parallel_safe", "default_handlers"]
 
 log = logging.getLogger("codex_core::tools::router")
+util_log = logging.getLogger("codex_core::util")
+
+# the payload kind each handler accepts (upstream's `matches_kind`); names not listed accept any
+HANDLER_KINDS: dict[str, str] = {
+    "update_plan": "function", "get_goal": "function", "create_goal": "function", "update_goal": "function",
+    "view_image": "function", "request_user_input": "function", "request_permissions": "function",
+    "exec_command": "function", "write_stdin": "function", "shell_command": "function",
+    "list_mcp_resources": "function", "list_mcp_resource_templates": "function", "read_mcp_resource": "function",
+    "apply_patch": "custom", "tool_search": "tool_search",
+}
 
 # supports_parallel_tool_calls as upstream's registry plan marks them
 PARALLEL_SAFE_TOOLS = frozenset({
@@ -70,9 +85,11 @@ class ToolRouter:
     name (the reference answers `unsupported call: weirdupdate_plan` for namespace `weird`).
     `fallback` (optional) gets calls no entry matches (e.g. the MCP dispatcher)."""
 
-    def __init__(self, handlers: Mapping[str, Handler], fallback: Handler | None = None):
+    def __init__(self, handlers: Mapping[str, Handler], fallback: Handler | None = None,
+                 kinds: Mapping[str, str] | None = None):
         self.handlers = dict(handlers)
         self.fallback = fallback
+        self.kinds = dict(HANDLER_KINDS if kinds is None else kinds)
         self.last_success: bool | None = None
 
     def handler_for(self, call: ToolCall) -> Handler | None:
@@ -96,18 +113,28 @@ class ToolRouter:
             else:
                 message = f"unsupported call: {shown}"
             return self._error(call, message)
+        expected = self.kinds.get(call.name) if not call.namespace else None
+        if expected is not None and call.kind != expected and not (expected == "function" and call.kind == "local_shell"):
+            return self._fatal(call, f"tool {call.name} invoked with incompatible payload")
         try:
             output = await handler(call, ctx)
         except ToolError as exc:
             return self._error(call, str(exc))
         except Exception as exc:  # upstream's FunctionCallError::Fatal
             log.debug("tool %s failed", call.name, exc_info=True)
-            text = str(exc) or type(exc).__name__
-            return self._error(call, f"Fatal error: {text}")
+            return self._fatal(call, str(exc) or type(exc).__name__)
         if not isinstance(output, ToolOutput):
             output = ToolOutput(output)
         self.last_success = output.success
         return response_item(call, output.content)
+
+    def _fatal(self, call: ToolCall, message: str) -> dict[str, Any]:
+        log.error("error=Fatal error: %s", message)
+        util_log.error("in-flight tool future failed during drain: Fatal error: %s", message)
+        self.last_success = False
+        if call.kind == "tool_search":
+            return response_item(call, [])
+        return response_item(call, "aborted")
 
     def _error(self, call: ToolCall, message: str) -> dict[str, Any]:
         log.error("error=%s", message)

@@ -19,6 +19,7 @@ import math
 import re
 from typing import Any, Iterable
 
+from codex.tools._serde import Error, Field, Int, STRING, Struct, parse_args
 from codex.tools.base import ToolCall, ToolContext, ToolError, ToolOutput
 
 __all__ = ["DEFAULT_LIMIT", "handle_tool_search", "search", "tokenize"]
@@ -120,23 +121,26 @@ def search(deferred: Iterable[dict], query: str, limit: int = DEFAULT_LIMIT) -> 
     return out
 
 
+_PARAMS = Struct("SearchToolCallParams", [Field("query", STRING), Field("limit", Int("usize", optional=True),
+                                                                       default=None)])
+
+
 def _args(call: ToolCall) -> dict[str, Any]:
-    raw: Any = call.arguments
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw) if raw.strip() else {}
-        except ValueError as exc:
-            raise ToolError(f"failed to parse function arguments: {exc}") from None
-    return raw if isinstance(raw, dict) else {}
+    """`call.arguments` is the JSON text of the tool_search_call's `arguments` value."""
+    raw = call.arguments if isinstance(call.arguments, str) else json.dumps(call.arguments)
+    try:
+        return parse_args(raw, _PARAMS)
+    except Error as exc:
+        # upstream reads a serde_json::Value (from_value): its errors carry no position
+        raise ToolError(f"failed to parse tool_search arguments: {exc.message}") from None
 
 
 async def handle_tool_search(call: ToolCall, ctx: ToolContext) -> ToolOutput:
     args = _args(call)
-    query = str(args.get("query") or "").strip()
+    query = args["query"].strip()
     if not query:
         raise ToolError("query must not be empty")
-    limit = args.get("limit")
-    limit = DEFAULT_LIMIT if limit is None else int(limit)
+    limit = DEFAULT_LIMIT if args["limit"] is None else args["limit"]
     if limit <= 0:
         raise ToolError("limit must be greater than zero")
     deferred = ctx.services.get("deferred_tools") or []
