@@ -132,7 +132,10 @@ class Session:
             git = None
             try:
                 from codex.git.info import collect_git_info
-                git = collect_git_info(s.cwd)
+                info = collect_git_info(s.cwd)
+                if info is not None:
+                    from codex.protocol.rollout import GitInfo
+                    git = GitInfo(**info.to_json())
             except Exception:  # noqa: BLE001 - git info is best effort, as upstream
                 git = None
             meta = new_session_meta(cwd=s.cwd, originator=s.originator, cli_version=CLI_VERSION,
@@ -306,7 +309,7 @@ class Session:
         p: dict[str, Any] = {
             "turn_id": turn_id, "cwd": s.cwd, "workspace_roots": [s.cwd],
             "current_date": date, "timezone": tz, "approval_policy": s.approval_policy,
-            "sandbox_policy": s.sandbox_policy.to_json(), "permission_profile": profile,
+            "sandbox_policy": sandbox_policy_json(s.sandbox_policy), "permission_profile": profile,
         }
         if s.sandbox_mode == "workspace-write":
             fs = profile.get("file_system") or {}
@@ -344,6 +347,14 @@ class Session:
             cwd=s.cwd, sandbox_mode=s.sandbox_mode, approval_policy=s.approval_policy,
             network_access=network, writable_roots=writable,
             skills=skills.codex_home_skills(s.codex_home), agents_md=docs, date=date, timezone=tz)
+
+
+def sandbox_policy_json(policy: Any) -> dict[str, Any]:
+    """SandboxPolicy as the rollout's turn_context writes it (empty writable_roots omitted)."""
+    data = dict(policy.to_json())
+    if data.get("writable_roots") == []:
+        del data["writable_roots"]
+    return data
 
 
 def local_date_and_tz() -> tuple[str, str]:
