@@ -240,3 +240,22 @@ def test_update_plan_refused_in_plan_mode(tmp_path):
     with pytest.raises(ToolError, match="^update_plan is a TODO/checklist tool and is not allowed in Plan mode$"):
         _run(handle_update_plan, ctx, '{"plan": []}')
     assert events == []
+
+
+def test_view_image_path_resolution_as_captured(tmp_path, monkeypatch):
+    # captured: paths are joined to the cwd, normalized, and `~` is the home directory
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    ctx, _ = _ctx(tmp_path)
+    (tmp_path / "cwd" / "sub").mkdir()
+    cases = {
+        "sub/../missing.png": "unable to locate image at `<CWD>/missing.png`: No such file or directory (os error 2)",
+        "./missing.png": "unable to locate image at `<CWD>/missing.png`: No such file or directory (os error 2)",
+        "/nonexistent/a.png": "unable to locate image at `/nonexistent/a.png`: No such file or directory (os error 2)",
+        "~/a.png": "unable to locate image at `<HOME>/a.png`: No such file or directory (os error 2)",
+        "sub//": "image path `<CWD>/sub` is not a file",
+    }
+    for path, want in cases.items():
+        with pytest.raises(ToolError) as err:
+            _run(handle_view_image, ctx, json.dumps({"path": path}))
+        got = str(err.value).replace(str(tmp_path / "cwd"), "<CWD>").replace(str(tmp_path / "home"), "<HOME>")
+        assert got == want, path
