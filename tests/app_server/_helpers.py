@@ -19,11 +19,14 @@ FIX = ROOT / "fixtures" / "app_server"
 TRANSCRIPTS = FIX / "transcripts"
 BUNDLE = FIX / "schema-experimental" / "codex_app_server_protocol.schemas.json"
 
+# The port the reference capture's mock listened on (recovered from its config version hash),
+# so `config/read` versions can be compared as they are.
+MOCK_PORT = 36777
 MOCK_CONFIG = """model = "gpt-5.5"
 model_provider = "mock"
 [model_providers.mock]
 name = "mock"
-base_url = "http://127.0.0.1:9/v1"
+base_url = "http://127.0.0.1:36777/v1"
 wire_api = "responses"
 env_key = "MOCK_API_KEY"
 request_max_retries = 0

@@ -9,11 +9,10 @@ import time
 
 import pytest
 
-from ._helpers import MOCK_CONFIG, Replay, StdioServer, load_transcript, normalize
+from ._helpers import MOCK_CONFIG, MOCK_PORT, Replay, StdioServer, load_transcript, normalize
 
 # Methods another module owns (config service, threads, skills): compared once registered.
-OWNED_ELSEWHERE = {"config/read", "config/value/write", "config/batchWrite", "skills/list",
-                   "thread/list", "thread/loaded/list", "thread/search"}
+OWNED_ELSEWHERE = {"skills/list", "thread/list", "thread/loaded/list", "thread/search"}
 
 
 def _workspace(tmp_path):
@@ -42,7 +41,8 @@ def _replay(tmp_path, name, config=MOCK_CONFIG, on_response=None):
     home, work = _workspace(tmp_path)
     if config:
         (home / "config.toml").write_text(config)
-    subs = {str(home): "<CODEX_HOME>", str(work): "<CWD>"}
+    subs = {str(home): "<CODEX_HOME>", str(work): "<CWD>",
+            f"http://127.0.0.1:{MOCK_PORT}/v1": "http://127.0.0.1:<PORT>/v1"}
     server = StdioServer(str(home), str(work))
     replay = Replay(server, subs, on_response=on_response)
     try:

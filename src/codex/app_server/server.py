@@ -74,6 +74,7 @@ INTERNAL_ERROR = -32603
 # Modules whose `register_methods(registry)` fills the registry of every new AppServer.
 HANDLER_MODULES: list[str] = [
     "codex.app_server.offline",
+    "codex.app_server.config_api",
     "codex.app_server.threads",
 ]
 
