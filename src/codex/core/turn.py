@@ -225,7 +225,8 @@ class Turn:
         if not hasattr(self, "_turn_meta"):
             meta: dict[str, Any] = {"session_id": s.thread_id, "thread_id": s.thread_id,
                                     "thread_source": "user", "turn_id": self.turn_id}
-            ws = _workspace_git(st.cwd)
+            # (an ephemeral thread reports no workspaces, as the reference)
+            ws = None if st.ephemeral else _workspace_git(st.cwd)
             if ws is not None:
                 meta["workspaces"] = {st.cwd: ws}
             meta["sandbox"] = "none" if st.sandbox_mode == "danger-full-access" else "seccomp"

@@ -89,6 +89,9 @@ def run_exec(opts: ExecOptions) -> int:
     except ConfigError as e:
         _err(e.render_tui())
         return 1
+    from codex import _tracing
+    _tracing.install()
+    _ensure_state_databases(config)
     if not opts.skip_git_repo_check and not opts.bypass:
         from codex.git.info import get_git_repo_root
         if get_git_repo_root(opts.cwd) is None:
@@ -98,6 +101,20 @@ def run_exec(opts: ExecOptions) -> int:
         return asyncio.run(_session(opts, config))
     except KeyboardInterrupt:
         return 130
+
+
+def _ensure_state_databases(config: Any) -> None:
+    """The reference opens (creating) its four SQLite databases at start-up, before anything
+    else, so they exist even after an early exit."""
+    from codex import state
+
+    try:
+        directory = state.sqlite_home(config.codex_home, config.raw)
+        for name in state.DB_NAMES:
+            state.open_database(directory, name).close()
+    except state.StateDbError as exc:
+        import logging
+        logging.getLogger("codex_state::runtime").error("%s", exc)
 
 
 def _processor(opts: ExecOptions):

@@ -205,8 +205,12 @@ def _helper_argv(profile: PermissionProfile, cwd: str, command: list[str], *, le
         "import sys; sys.path.insert(0, sys.argv.pop(1)); "
         "from codex.cli.app import run_linux_sandbox; sys.exit(run_linux_sandbox(sys.argv[1:]))"
     )
-    argv = [sys.executable, "-I", "-c", boot, pkg_parent,
-            "--sandbox-policy-cwd", cwd, "--command-cwd", cwd, "--permission-profile", profile.dumps()]
+    argv = [sys.executable, "-I", "-c", boot, pkg_parent, "--sandbox-policy-cwd", cwd]
+    if not outer:
+        argv += ["--command-cwd", cwd]
+    # the outer helper runs in the command's own working directory (spawned there), which may
+    # be a `workdir` below the policy's cwd
+    argv += ["--permission-profile", profile.dumps()]
     if legacy_landlock:
         argv.append("--use-legacy-landlock")
     elif not outer:

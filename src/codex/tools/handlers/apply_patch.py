@@ -17,20 +17,7 @@ import os
 import time
 from typing import Any
 
-from codex.tools.base import ToolCall, ToolContext, ToolOutput
-
-
-def log_router_error(message: str) -> None:
-    """The reference's tracing line for a failed tool call (stderr, in every mode)."""
-    import datetime as dt
-    import sys
-
-    ts = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    try:
-        sys.stderr.write(f"{ts} ERROR codex_core::tools::router: error={message}\n")
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        pass
+from codex.tools.base import ToolCall, ToolContext, ToolError, ToolOutput
 
 
 def changes_json(action: Any) -> dict[str, Any]:
@@ -74,8 +61,8 @@ async def run_verified(action: Any, call: ToolCall, ctx: ToolContext) -> ToolOut
         # upstream assess_patch_safety: outside the writable roots the user decides, unless
         # the policy forbids asking
         if ctx.approval_policy == "never":
-            return ToolOutput("patch rejected: writing outside of the project; rejected by user "
-                              "approval settings", success=False)
+            raise ToolError("patch rejected: writing outside of the project; rejected by user "
+                            "approval settings")
         ask = ctx.services.get("ask")
         decision = None
         if ask is not None:
@@ -83,7 +70,7 @@ async def run_verified(action: Any, call: ToolCall, ctx: ToolContext) -> ToolOut
                 "type": "apply_patch_approval_request", "call_id": call.call_id,
                 "turn_id": ctx.turn_id, "changes": changes, "reason": None, "grant_root": None})
         if decision not in ("approved", "approved_for_session"):
-            return ToolOutput("patch rejected by user", success=False)
+            raise ToolError("patch rejected by user")
         auto_approved = False
     tracker = ctx.services.get("turn_diff")
     if tracker is not None:
@@ -148,5 +135,4 @@ async def handle(call: ToolCall, ctx: ToolContext) -> ToolOutput:
         msg = f"apply_patch handler received invalid patch input: {verified.error}"
     else:
         msg = "apply_patch handler received invalid patch input"
-    log_router_error(msg)
-    return ToolOutput(msg, success=False)
+    raise ToolError(msg)

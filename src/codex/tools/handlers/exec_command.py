@@ -9,7 +9,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from codex.tools.base import ToolCall, ToolContext, ToolOutput
+from codex.tools.base import ToolCall, ToolContext, ToolError, ToolOutput
 
 ESCALATION_REJECTED = ("approval policy is Never; reject command — you cannot ask for escalated "
                        "permissions if the approval policy is Never")
@@ -43,7 +43,7 @@ async def exec_command(call: ToolCall, ctx: ToolContext) -> ToolOutput:
         args = M._parse_args(call.arguments, M._EXEC_FIELDS)
         command = mgr.command_for(args["cmd"], args.get("shell"), args.get("login"))
     except M.FunctionCallError as exc:
-        return ToolOutput(str(exc), success=False)
+        raise ToolError(str(exc)) from None
     # apply_patch invoked through the shell goes to the apply_patch tool
     from codex.apply_patch.invocation import maybe_parse_apply_patch_verified
     cwd = mgr.resolve_workdir(args.get("workdir") or None)
@@ -52,12 +52,9 @@ async def exec_command(call: ToolCall, ctx: ToolContext) -> ToolOutput:
         from codex.tools.handlers import apply_patch as ap
         return await ap.run_verified(verified.action, call, ctx)
     if verified.kind == "correctness_error":
-        from codex.tools.handlers.apply_patch import log_router_error
-        msg = f"apply_patch verification failed: {verified.error}"
-        log_router_error(msg)
-        return ToolOutput(msg, success=False)
+        raise ToolError(f"apply_patch verification failed: {verified.error}")
     if args.get("sandbox_permissions") == "require_escalated" and ctx.approval_policy == "never":
-        return ToolOutput(ESCALATION_REJECTED, success=False)
+        raise ToolError(ESCALATION_REJECTED)
 
     sandboxed = (ctx.sandbox_policy or {}).get("type") not in ("danger-full-access", "external-sandbox")
     begun: dict[str, Any] = {}
@@ -81,8 +78,7 @@ async def exec_command(call: ToolCall, ctx: ToolContext) -> ToolOutput:
             max_output_tokens=args.get("max_output_tokens"), call_id=call.call_id,
             on_begin=on_begin)
     except M.UnifiedExecError as exc:
-        msg = f"exec_command failed for `{shlex.join(command)}`: {exc.debug()}"
-        return ToolOutput(msg, success=False)
+        raise ToolError(f"exec_command failed for `{shlex.join(command)}`: {exc.debug()}") from None
     text = out.response_text()
     if begun and out.process_id is None:
         aggregated = out.raw_output.decode("utf-8", "replace")
@@ -104,7 +100,7 @@ async def write_stdin(call: ToolCall, ctx: ToolContext) -> ToolOutput:
     try:
         args = M._parse_args(call.arguments, M._WRITE_FIELDS)
     except M.FunctionCallError as exc:
-        return ToolOutput(str(exc), success=False)
+        raise ToolError(str(exc)) from None
     chars = args.get("chars", "")
     if chars:
         await ctx.send({"type": "terminal_interaction", "call_id": call.call_id,
@@ -115,5 +111,5 @@ async def write_stdin(call: ToolCall, ctx: ToolContext) -> ToolOutput:
             yield_time_ms=args.get("yield_time_ms", M.DEFAULT_WRITE_STDIN_YIELD_TIME_MS),
             max_output_tokens=args.get("max_output_tokens"))
     except M.UnifiedExecError as exc:
-        return ToolOutput(f"write_stdin failed: {exc}", success=False)
+        raise ToolError(f"write_stdin failed: {exc}") from None
     return ToolOutput(out.response_text(), success=True)
