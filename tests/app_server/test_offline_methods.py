@@ -12,7 +12,7 @@ import pytest
 from ._helpers import MOCK_CONFIG, MOCK_PORT, Replay, StdioServer, load_transcript, normalize
 
 # Methods another module owns (config service, threads, skills): compared once registered.
-OWNED_ELSEWHERE = {"skills/list", "thread/list", "thread/loaded/list", "thread/search"}
+OWNED_ELSEWHERE = {"thread/list", "thread/loaded/list", "thread/search"}
 
 
 def _workspace(tmp_path):

@@ -75,6 +75,7 @@ INTERNAL_ERROR = -32603
 HANDLER_MODULES: list[str] = [
     "codex.app_server.offline",
     "codex.app_server.config_api",
+    "codex.app_server.skills_api",
     "codex.app_server.threads",
 ]
 
