@@ -265,7 +265,9 @@ def apply_rollout_item(meta: ThreadMetadata, kind: str, payload: Any) -> None:
     elif kind == "event_msg":
         typ = _type_of(payload)
         if typ == "user_message":
-            message = _get(payload, "message", "")
+            # the reference stores the message trimmed (a prompt read from stdin keeps its
+            # newline in the rollout, not in the threads row)
+            message = (_get(payload, "message", "") or "").strip()
             if not meta.first_user_message and message:
                 meta.first_user_message = message
                 meta.title = meta.title or message
