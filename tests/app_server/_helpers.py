@@ -52,11 +52,12 @@ def server_env(codex_home: str, home: str | None = None) -> dict:
 class StdioServer:
     """``python -m codex app-server`` with line reading on a thread."""
 
-    def __init__(self, codex_home: str, cwd: str, args: list[str] | None = None):
+    def __init__(self, codex_home: str, cwd: str, args: list[str] | None = None, *,
+                 argv: list[str] | None = None, env: dict | None = None):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "codex", "app-server", *(args or [])],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            cwd=cwd, env=server_env(codex_home),
+            argv or [sys.executable, "-m", "codex", "app-server", *(args or [])],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            cwd=cwd, env=env or server_env(codex_home),
         )
         self.lines: queue.Queue = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
