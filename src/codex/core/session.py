@@ -110,6 +110,8 @@ class Session:
         self.turn_count = 0
         self.last_agent_message: str | None = None
         self._waiting: dict[tuple, asyncio.Future] = {}
+        self.approved_commands: set[tuple[str, ...]] = set()
+        self._exec_policy: Any = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -186,6 +188,29 @@ class Session:
             await self.recorder.ashutdown()
         if self._client is not None:
             await self._client.aclose()
+
+    # -- exec policy (.rules) ----------------------------------------------------------------
+
+    def exec_policy(self):
+        """The `.rules` policy of CODEX_HOME (loaded once; a parse error leaves it empty, as the
+        reference warns and goes on)."""
+        if self._exec_policy is None:
+            from codex.execpolicy.loader import ExecPolicyError, load_exec_policy_with_warning
+            from codex.execpolicy.policy import Policy
+            try:
+                self._exec_policy, _warning = load_exec_policy_with_warning([self.settings.codex_home])
+            except ExecPolicyError:
+                self._exec_policy = Policy.empty()
+        return self._exec_policy
+
+    def add_exec_policy_prefix(self, prefix: list[str]) -> None:
+        from codex.execpolicy.loader import append_allow_prefix_rule
+        try:
+            updated = append_allow_prefix_rule(self.settings.codex_home, prefix, self.exec_policy())
+        except Exception:  # noqa: BLE001 - the run goes on; the rule is only not remembered
+            return
+        if updated is not None:
+            self._exec_policy = updated
 
     # -- answers from the face (ops) ---------------------------------------------------------
 

@@ -454,10 +454,11 @@ class UnifiedExecProcessManager:
         return os.path.normpath(os.path.join(self.cwd, os.path.expanduser(workdir)))
 
     def open_process(self, command: list[str], cwd: str, tty: bool,
-                     process_id: int | None = None) -> UnifiedExecProcess:
+                     process_id: int | None = None, sandboxed: bool = True) -> UnifiedExecProcess:
         try:
             handle = _spawn.start_process(
-                command, cwd, self.child_env(), tty=tty, wrap_argv=self.wrap_argv
+                command, cwd, self.child_env(), tty=tty,
+                wrap_argv=self.wrap_argv if sandboxed else None
             )
         except OSError as exc:
             raise CreateProcess.rejected(exc) from exc
@@ -522,6 +523,7 @@ class UnifiedExecProcessManager:
         process_id: int | None = None,
         call_id: str = "",
         on_begin: Callable[[UnifiedExecProcess, int], Awaitable[None]] | None = None,
+        sandboxed: bool = True,
     ) -> ExecCommandToolOutput:
         """`on_begin(process, process_id)` runs once the early-exit grace is over, before the
         output is collected (the core emits ExecCommandBegin there)."""
@@ -529,7 +531,7 @@ class UnifiedExecProcessManager:
             process_id = self.allocate_process_id()
         cwd = self.resolve_workdir(workdir)
         try:
-            process = self.open_process(command, cwd, tty, process_id)
+            process = self.open_process(command, cwd, tty, process_id, sandboxed=sandboxed)
         except BaseException:
             self.release_process_id(process_id)
             raise

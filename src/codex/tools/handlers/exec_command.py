@@ -11,8 +11,6 @@ from typing import Any
 
 from codex.tools.base import ToolCall, ToolContext, ToolError, ToolOutput
 
-ESCALATION_REJECTED = ("approval policy is Never; reject command — you cannot ask for escalated "
-                       "permissions if the approval policy is Never")
 
 
 def _manager(ctx: ToolContext):
@@ -53,12 +51,31 @@ async def exec_command(call: ToolCall, ctx: ToolContext) -> ToolOutput:
         return await ap.run_verified(verified.action, call, ctx)
     if verified.kind == "correctness_error":
         raise ToolError(f"apply_patch verification failed: {verified.error}")
-    if args.get("sandbox_permissions") == "require_escalated" and ctx.approval_policy == "never":
-        raise ToolError(ESCALATION_REJECTED)
+    from codex.shell import approval as A
 
-    sandboxed = (ctx.sandbox_policy or {}).get("type") not in ("danger-full-access", "external-sandbox")
-    begun: dict[str, Any] = {}
+    perms = args.get("sandbox_permissions") or "use_default"
+    rejection = A.escalation_rejection(ctx.approval_policy, perms)
+    if rejection is not None:
+        raise ToolError(rejection)
     pcmd = parsed_cmd(command)
+    session = ctx.services.get("session")
+    policy = session.exec_policy() if session is not None else None
+    req = A.exec_approval_requirement(command, ctx.approval_policy, dict(ctx.sandbox_policy or {}),
+                                      perms, policy, args.get("prefix_rule"))
+    if isinstance(req, A.Forbidden):
+        raise ToolError(A.forbidden_output_for_model(command, req.reason))
+    sandboxed = (ctx.sandbox_policy or {}).get("type") not in ("danger-full-access", "external-sandbox")
+    if isinstance(req, A.NeedsApproval):
+        key = tuple(command)
+        if session is None or key not in session.approved_commands:
+            decision = await _ask_approval(call, ctx, command, cwd, pcmd, req.reason,
+                                           req.proposed_execpolicy_amendment)
+            _apply_decision(decision, command, session, ctx)
+        if perms == "require_escalated":
+            sandboxed = False
+    elif isinstance(req, A.Skip) and req.bypass_sandbox:
+        sandboxed = False
+    begun: dict[str, Any] = {}
 
     async def on_begin(process, process_id: int) -> None:
         if process.has_exited:
@@ -76,7 +93,7 @@ async def exec_command(call: ToolCall, ctx: ToolContext) -> ToolOutput:
             command, workdir=args.get("workdir") or None, tty=bool(args.get("tty", False)),
             yield_time_ms=args.get("yield_time_ms", M.DEFAULT_EXEC_YIELD_TIME_MS),
             max_output_tokens=args.get("max_output_tokens"), call_id=call.call_id,
-            on_begin=on_begin)
+            on_begin=on_begin, sandboxed=sandboxed)
     except M.UnifiedExecError as exc:
         raise ToolError(f"exec_command failed for `{shlex.join(command)}`: {exc.debug()}") from None
     text = out.response_text()
@@ -91,6 +108,42 @@ async def exec_command(call: ToolCall, ctx: ToolContext) -> ToolOutput:
             "exit_code": code, "duration": _duration(out.wall_time),
             "formatted_output": aggregated, "status": "completed" if code == 0 else "failed"})
     return ToolOutput(text, success=True)
+
+
+def rejected_output(command: list[str], reason: str = "rejected by user") -> str:
+    from codex.shell.approval import forbidden_output_for_model
+    return forbidden_output_for_model(command, reason)
+
+
+async def _ask_approval(call: ToolCall, ctx: ToolContext, command: list[str], cwd: str,
+                        pcmd: list[dict[str, Any]], reason: str | None,
+                        amendment: list[str] | None) -> Any:
+    ask = ctx.services.get("ask")
+    if ask is None:
+        return "denied"
+    msg: dict[str, Any] = {"type": "exec_approval_request", "call_id": call.call_id,
+                           "turn_id": ctx.turn_id, "command": command, "cwd": cwd,
+                           "reason": reason, "parsed_cmd": pcmd}
+    if amendment is not None:
+        msg["proposed_execpolicy_amendment"] = list(amendment)
+    return await ask(("approval", call.call_id), msg)
+
+
+def _apply_decision(decision: Any, command: list[str], session: Any, ctx: ToolContext) -> None:
+    """ReviewDecision: approved / approved_for_session / approved_execpolicy_amendment go on
+    (remembering what they grant); denied / abort refuse the command."""
+    if decision == "approved":
+        return
+    if decision == "approved_for_session":
+        if session is not None:
+            session.approved_commands.add(tuple(command))
+        return
+    if isinstance(decision, dict) and "approved_execpolicy_amendment" in decision:
+        prefix = (decision["approved_execpolicy_amendment"] or {}).get("proposed_execpolicy_amendment")
+        if session is not None and prefix:
+            session.add_exec_policy_prefix(list(prefix))
+        return
+    raise ToolError(rejected_output(command))
 
 
 async def write_stdin(call: ToolCall, ctx: ToolContext) -> ToolOutput:
