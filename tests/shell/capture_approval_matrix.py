@@ -57,6 +57,7 @@ CONFIGS = {
     "on-request/danger-full-access": ("on-request", "danger-full-access"),
     "never/danger-full-access": ("never", "danger-full-access"),
     "untrusted/read-only": ("untrusted", "read-only"),
+    "on-request/read-only": ("on-request", "read-only"),
     "granular-no-sandbox/workspace-write": (GRANULAR_NO_SANDBOX, "workspace-write"),
     "granular-no-rules/workspace-write": (GRANULAR_NO_RULES, "workspace-write"),
 }
@@ -129,6 +130,22 @@ CASES: list[tuple[str, str, dict]] = [
     ("esc_prefix_rule_multi", "node -v && cargo check",
      {"sandbox_permissions": E, "prefix_rule": ["node"]}),
     ("prefix_rule_no_escalation", "node -v", {"prefix_rule": ["node"]}),
+    ("esc_prefix_rule_cargo", "cargo check", {"sandbox_permissions": E, "prefix_rule": ["cargo"]}),
+    ("esc_rule_prompt_justified", "printf hi", {"sandbox_permissions": E, "justification": "model says why"}),
+    ("esc_git_status", "git status", {"sandbox_permissions": E}),
+    ("cd_cat", "cd src && cat main.py", {}),
+    ("rg_files_head", "rg --files | head -n 5", {}),
+    ("nl_sed", "nl -ba README.md | sed -n '1,5p'", {}),
+    ("python_walk", "python3 -c \"import os; print(os.listdir('.'))\"", {}),
+    ("find_exec", "find . -name README.md -exec cat {} \\;", {}),
+    ("nested_bash_safe", "bash -lc ls", {}),
+    ("nested_bash_unsafe", "bash -lc 'node -v'", {}),
+    ("heredoc_cat", "cat <<'EOF'\nhi\nEOF", {}),
+    ("sed_n_nl", "sed -n '1,3p' README.md | nl -ba", {}),
+    ("git_log_pipe", "git log --oneline | head -n 3", {}),
+    ("rule_allow_and_prompt", "echo allowed && printf hi", {}),
+    ("head_tail", "head -n 2 README.md && tail -n 1 README.md", {}),
+    ("echo_true", "echo hi || true", {}),
 ]
 
 

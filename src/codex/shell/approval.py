@@ -23,8 +23,6 @@ from exec_command when the requirement is Forbidden.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from codex.execpolicy._rust import QuoteError, debug_str, shlex_try_join
 from codex.execpolicy.decision import Decision
 from codex.shell.bash import parse_shell_lc_plain_commands, parse_shell_lc_single_command_prefix
@@ -39,6 +37,7 @@ __all__ = [
     "REJECT_SANDBOX_APPROVAL_REASON",
     "Skip",
     "approval_policy_debug",
+    "approval_request_fields",
     "available_decisions",
     "commands_for_exec_policy",
     "escalation_rejection",
@@ -70,41 +69,66 @@ BANNED_PREFIX_SUGGESTIONS: tuple[tuple[str, ...], ...] = (
 # -- results ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Skip:
+class _Requirement:
+    __slots__ = ()
+    _fields: tuple[str, ...] = ()
+
+    def __eq__(self, other):
+        return type(self) is type(other) and all(getattr(self, f) == getattr(other, f) for f in self._fields)
+
+    def __hash__(self):
+        return hash((type(self).__name__,) + tuple(
+            tuple(v) if isinstance(v, list) else v for v in (getattr(self, f) for f in self._fields)))
+
+    def __repr__(self):
+        inner = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._fields)
+        return f"{type(self).__name__}({inner})"
+
+
+class Skip(_Requirement):
     """Run without asking. `bypass_sandbox`: every command segment matched an explicit allow rule.
     `proposed_execpolicy_amendment`: the rule to offer if the sandboxed run fails and the user is
     asked to retry without the sandbox."""
 
-    bypass_sandbox: bool = False
-    proposed_execpolicy_amendment: list[str] | None = None
+    __slots__ = ("bypass_sandbox", "proposed_execpolicy_amendment")
+    _fields = __slots__
+
+    def __init__(self, bypass_sandbox: bool = False, proposed_execpolicy_amendment: list[str] | None = None):
+        self.bypass_sandbox = bypass_sandbox
+        self.proposed_execpolicy_amendment = proposed_execpolicy_amendment
 
     def to_json(self) -> dict:
         return {"type": "skip", "bypass_sandbox": self.bypass_sandbox,
                 "proposed_execpolicy_amendment": self.proposed_execpolicy_amendment}
 
 
-@dataclass(frozen=True)
-class NeedsApproval:
+class NeedsApproval(_Requirement):
     """Ask the user first. `reason` is set only when a `prompt` rule drove the decision."""
 
-    reason: str | None = None
-    proposed_execpolicy_amendment: list[str] | None = None
+    __slots__ = ("reason", "proposed_execpolicy_amendment")
+    _fields = __slots__
+
+    def __init__(self, reason: str | None = None, proposed_execpolicy_amendment: list[str] | None = None):
+        self.reason = reason
+        self.proposed_execpolicy_amendment = proposed_execpolicy_amendment
 
     def to_json(self) -> dict:
         return {"type": "needs_approval", "reason": self.reason,
                 "proposed_execpolicy_amendment": self.proposed_execpolicy_amendment}
 
 
-@dataclass(frozen=True)
-class Forbidden:
-    reason: str
+class Forbidden(_Requirement):
+    __slots__ = ("reason",)
+    _fields = __slots__
+
+    def __init__(self, reason: str):
+        self.reason = reason
 
     def to_json(self) -> dict:
         return {"type": "forbidden", "reason": self.reason}
 
 
-ExecApprovalRequirement = Skip | NeedsApproval | Forbidden
+ExecApprovalRequirement = (Skip, NeedsApproval, Forbidden)  # isinstance() tuple
 
 
 # -- inputs -------------------------------------------------------------------------------------
@@ -384,4 +408,18 @@ def available_decisions(proposed_execpolicy_amendment: list[str] | None) -> list
     if proposed_execpolicy_amendment is not None:
         out.append({"acceptWithExecpolicyAmendment": {"execpolicy_amendment": list(proposed_execpolicy_amendment)}})
     out.append("cancel")
+    return out
+
+
+def approval_request_fields(requirement: NeedsApproval, justification: str | None = None) -> dict:
+    """The requirement-derived fields of an `item/commandExecution/requestApproval`: `reason`
+    (a `prompt` rule's reason, else the model's justification; omitted when neither),
+    `proposedExecpolicyAmendment` (omitted when None) and `availableDecisions`."""
+    out: dict = {}
+    reason = requirement.reason if requirement.reason is not None else justification
+    if reason is not None:
+        out["reason"] = reason
+    if requirement.proposed_execpolicy_amendment is not None:
+        out["proposedExecpolicyAmendment"] = list(requirement.proposed_execpolicy_amendment)
+    out["availableDecisions"] = available_decisions(requirement.proposed_execpolicy_amendment)
     return out
