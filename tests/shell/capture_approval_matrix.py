@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import queue
+import re
 import subprocess
 import sys
 import threading
@@ -297,6 +298,14 @@ def run_config(name: str, policy, sandbox: str) -> list[dict]:
     return results
 
 
+def normalize_output(out):
+    """Chunk ids and wall times vary from run to run."""
+    if not isinstance(out, str):
+        return out
+    out = re.sub(r"^Chunk ID: [0-9a-f]+$", "Chunk ID: <ID>", out, flags=re.M)
+    return re.sub(r"^Wall time: [0-9.]+ seconds$", "Wall time: <T> seconds", out, flags=re.M)
+
+
 def classify(rec: dict) -> str:
     if rec.get("approval_requests"):
         return "approval"
@@ -322,6 +331,7 @@ def main():
         records.extend(results[k])
     for r in records:
         r["outcome"] = classify(r)
+        r["output"] = normalize_output(r["output"])
     data = {
         "reference": "codex-cli 0.136.0",
         "rules": RULES,
