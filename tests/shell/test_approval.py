@@ -145,3 +145,63 @@ def test_forbidden_output_for_model():
     assert forbidden_output_for_model(argv, "`/bin/bash -lc 'rm -rf nonexistent_dir'` rejected: blocked by policy") == (
         "exec_command failed for `/bin/bash -lc 'rm -rf nonexistent_dir'`: CreateProcess { message: "
         "\"Rejected(\\\"`/bin/bash -lc 'rm -rf nonexistent_dir'` rejected: blocked by policy\\\")\" }")
+
+
+EXTERNAL = {"type": "external-sandbox", "network_access": "restricted"}
+
+
+def test_multi_segment_shell_bypasses_sandbox_when_every_segment_matches_policy_allow():
+    src = ('\nprefix_rule(pattern=["cat"], decision="allow")\nprefix_rule(pattern=["curl"], decision="allow")\n'
+           'prefix_rule(pattern=["bash"], decision="allow")\n')
+    assert exec_approval_requirement(MULTI, "on-request", READ_ONLY, "use_default", policy(src)) == Skip(True, None)
+
+
+def _derive(prefix_rule, matched=()):
+    from codex.execpolicy.policy import MatchOptions, Policy
+    from codex.shell.approval import _amendment_from_prefix_rule
+
+    commands = [list(prefix_rule)] if prefix_rule is not None else [["echo"]]
+    return _amendment_from_prefix_rule(prefix_rule, list(matched), Policy.empty(), commands,
+                                       lambda _cmd: Decision.ALLOW, MatchOptions())
+
+
+@pytest.mark.parametrize("prefix_rule", [
+    None, [], ["python", "-c"], ["py"], ["py", "-3"], ["pythonw"], ["pyw"], ["pypy"], ["pypy3"],
+    ["bash", "-lc"], ["sh", "-c"], ["sh", "-lc"], ["zsh", "-lc"], ["/bin/bash", "-lc"], ["/bin/zsh", "-lc"],
+    ["pwsh"], ["pwsh", "-Command"], ["pwsh", "-c"], ["powershell"], ["powershell", "-Command"],
+    ["powershell", "-c"], ["powershell.exe"], ["powershell.exe", "-Command"], ["powershell.exe", "-c"],
+])
+def test_derive_requested_execpolicy_amendment_returns_none(prefix_rule):
+    assert _derive(prefix_rule) is None
+
+
+def test_derive_requested_execpolicy_amendment_allows_non_exact_banned_prefix_rule_match():
+    assert _derive(["python", "-c", "print('hi')"]) == ["python", "-c", "print('hi')"]
+
+
+def test_derive_requested_execpolicy_amendment_returns_none_when_policy_matches():
+    from codex.execpolicy.rule import PrefixRuleMatch
+
+    for decision in (Decision.PROMPT, Decision.ALLOW, Decision.FORBIDDEN):
+        assert _derive(["cargo", "build"], [PrefixRuleMatch(["cargo"], decision, None, None)]) is None
+
+
+def test_dangerous_rm_rf_requires_approval_in_danger_full_access():
+    cmd = ["rm", "-rf", "/tmp/nonexistent"]
+    assert exec_approval_requirement(cmd, "on-request", DISABLED) == NeedsApproval(None, cmd)
+
+
+def test_dangerous_command_on_request_read_only_and_never():
+    cmd = ["rm", "-rf", "/important/data"]
+    assert exec_approval_requirement(cmd, "on-request", READ_ONLY) == NeedsApproval(None, cmd)
+    assert exec_approval_requirement(cmd, "never", READ_ONLY) == Forbidden(
+        "`rm -rf /important/data` rejected: blocked by policy")
+
+
+def test_dangerous_command_forbidden_in_external_sandbox():
+    cmd = ["rm", "-rf", "/tmp/nonexistent"]
+    assert exec_approval_requirement(cmd, "never", EXTERNAL) == Forbidden(
+        "`rm -rf /tmp/nonexistent` rejected: blocked by policy")
+    assert exec_approval_requirement(cmd, "never", EXTERNAL, "use_default",
+                                     policy("prefix_rule(pattern=['rm'], decision='prompt')")) == Forbidden(
+        PROMPT_CONFLICT_REASON)
