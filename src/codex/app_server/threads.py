@@ -57,6 +57,21 @@ def sandbox_mode_from_v2(value: Any) -> str | None:
     return None
 
 
+def _inputs(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """v2 UserInput -> the core's input items."""
+    inputs = []
+    for inp in items:
+        kind = inp.get("type")
+        if kind == "text":
+            inputs.append({"type": "text", "text": inp.get("text", ""),
+                           "text_elements": inp.get("text_elements", [])})
+        elif kind == "localImage":
+            inputs.append({"type": "localImage", "path": inp.get("path", "")})
+        elif kind == "image":
+            inputs.append({"type": "image", "image_url": inp.get("url", "")})
+    return inputs
+
+
 class LoadedThread:
     def __init__(self, session: Any, mapper: Any, created_at: int):
         self.session = session
@@ -100,6 +115,7 @@ class ThreadService:
             "turn/start": self.turn_start,
             "turn/interrupt": self.turn_interrupt,
             "thread/compact/start": self.thread_compact_start,
+            "turn/steer": self.turn_steer,
         }
 
     # -- settings ----------------------------------------------------------------------------
@@ -306,16 +322,7 @@ class ThreadService:
         t = self.threads.get(thread_id)
         if t is None:
             raise RpcError(f"thread not found: {thread_id}")
-        inputs = []
-        for inp in params.get("input") or []:
-            kind = inp.get("type")
-            if kind == "text":
-                inputs.append({"type": "text", "text": inp.get("text", ""),
-                               "text_elements": inp.get("text_elements", [])})
-            elif kind == "localImage":
-                inputs.append({"type": "localImage", "path": inp.get("path", "")})
-            elif kind == "image":
-                inputs.append({"type": "image", "image_url": inp.get("url", "")})
+        inputs = _inputs(params.get("input") or [])
         if not t.preview:
             t.preview = "".join(i.get("text", "") for i in inputs if i["type"] == "text")
         turn_id = new_turn_id()
@@ -354,6 +361,16 @@ class ThreadService:
 
         t.turn_task = asyncio.get_running_loop().create_task(run())
         return {}
+
+    async def turn_steer(self, params: dict[str, Any]) -> dict[str, Any]:
+        t = self.threads.get(params.get("threadId"))
+        if t is None:
+            raise RpcError("no active turn to steer")
+        try:
+            turn_id = t.session.steer(_inputs(params.get("input") or []), params.get("expectedTurnId"))
+        except ValueError as exc:
+            raise RpcError(str(exc)) from None
+        return {"turnId": turn_id}
 
     async def turn_interrupt(self, params: dict[str, Any]) -> dict[str, Any]:
         t = self.threads.get(params.get("threadId"))
@@ -450,3 +467,4 @@ def register_methods(registry: Any) -> None:
     wrap("turn/start", "turn_start", subscribes=True)
     wrap("turn/interrupt", "turn_interrupt")
     wrap("thread/compact/start", "thread_compact_start", subscribes=True)
+    wrap("turn/steer", "turn_steer")

@@ -111,6 +111,8 @@ class Session:
         self.last_agent_message: str | None = None
         self._waiting: dict[tuple, asyncio.Future] = {}
         self.approved_commands: set[tuple[str, ...]] = set()
+        self.pending_input: list[list[dict[str, Any]]] = []
+        self.active_turn: Any = None
         self._exec_policy: Any = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -248,6 +250,17 @@ class Session:
             return await fut
         finally:
             self._waiting.pop(key, None)
+
+    def steer(self, inputs: list[dict[str, Any]], expected_turn_id: str | None = None) -> str:
+        """Add input to the running turn (`turn/steer`); returns its id. ValueError when no
+        turn is running (or another turn than expected is)."""
+        turn = self.active_turn
+        if turn is None:
+            raise ValueError("no active turn to steer")
+        if expected_turn_id and expected_turn_id != turn.turn_id:
+            raise ValueError(f"expected active turn id {expected_turn_id} but found {turn.turn_id}")
+        self.pending_input.append(list(inputs))
+        return turn.turn_id
 
     async def interrupt(self) -> None:
         task = self._turn_task

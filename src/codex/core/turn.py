@@ -93,25 +93,17 @@ class Turn:
             s._has_context = True
         self.record(("turn_context", s.turn_context_payload(self.turn_id, date, tz,
                                                             self.collaboration_mode)))
-        user_item = {"type": "message", "role": "user", "content": _user_inputs_to_content(self.inputs)}
-        s.history.append(user_item)
-        self.record(("response_item", user_item))
-        text = "".join(i.get("text", "") for i in self.inputs if i.get("type") == "text")
-        uid = new_item_id()
-        await self.item_started({"type": "UserMessage", "id": uid, "content": self.inputs})
-        await self.item_completed({"type": "UserMessage", "id": uid, "content": self.inputs})
-        images = [i.get("image_url") for i in self.inputs if i.get("type") == "image"]
-        local_images = [i.get("path") for i in self.inputs if i.get("type") == "localImage"]
-        await self.emit_recorded({"type": "user_message", "message": text, "images": images,
-                                  "local_images": local_images, "text_elements": []})
+        await self.record_user_input(self.inputs)
         s.turn_count += 1
         error: str | None = None
+        s.active_turn = self
         try:
             while True:
                 follow_up = await self.sampling_request()
-                if not follow_up:
+                if not follow_up and not s.pending_input:
                     break
                 await self._maybe_auto_compact()
+                await self._take_pending_input()
         except asyncio.CancelledError:
             await self._abort("interrupted")
             raise
@@ -119,6 +111,9 @@ class Turn:
             error = exc.message
             await self.emit({"type": "error", "message": exc.message,
                              "codex_error_info": exc.info})
+        finally:
+            if s.active_turn is self:
+                s.active_turn = None
         done: dict[str, Any] = {
             "type": "task_complete", "turn_id": self.turn_id,
             "last_agent_message": None if error else self.last_agent_message,
@@ -135,6 +130,27 @@ class Turn:
             done = dict(done)
             done["error"] = error
         return done
+
+    async def _take_pending_input(self) -> None:
+        """Input steered into the running turn goes into the history before the next request."""
+        s = self.session
+        while s.pending_input:
+            inputs = s.pending_input.pop(0)
+            await self.record_user_input(inputs)
+
+    async def record_user_input(self, inputs: list[dict[str, Any]]) -> None:
+        s = self.session
+        item = {"type": "message", "role": "user", "content": _user_inputs_to_content(inputs)}
+        s.history.append(item)
+        self.record(("response_item", item))
+        uid = new_item_id()
+        await self.item_started({"type": "UserMessage", "id": uid, "content": inputs})
+        await self.item_completed({"type": "UserMessage", "id": uid, "content": inputs})
+        text = "".join(i.get("text", "") for i in inputs if i.get("type") == "text")
+        images = [i.get("image_url") for i in inputs if i.get("type") == "image"]
+        local_images = [i.get("path") for i in inputs if i.get("type") == "localImage"]
+        await self.emit_recorded({"type": "user_message", "message": text, "images": images,
+                                  "local_images": local_images, "text_elements": []})
 
     async def _maybe_auto_compact(self) -> None:
         from codex.core import compact
