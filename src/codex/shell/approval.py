@@ -279,7 +279,6 @@ def exec_approval_requirement(command: list[str], approval_policy, sandbox_polic
     """Skip / NeedsApproval / Forbidden for running `command` (upstream
     `ExecPolicyManager::create_exec_approval_requirement_for_command`)."""
     from codex.execpolicy.policy import MatchOptions, Policy
-    from codex.execpolicy.rule import HeuristicsRuleMatch, PrefixRuleMatch
 
     approval_policy = normalize_approval_policy(approval_policy)
     if policy is None:
