@@ -68,7 +68,9 @@ async def exec_command(call: ToolCall, ctx: ToolContext) -> ToolOutput:
     if isinstance(req, A.NeedsApproval):
         key = tuple(command)
         if session is None or key not in session.approved_commands:
-            decision = await _ask_approval(call, ctx, command, cwd, pcmd, req.reason,
+            # a prompt rule's reason wins over the model's justification
+            reason = req.reason if req.reason is not None else args.get("justification")
+            decision = await _ask_approval(call, ctx, command, cwd, pcmd, reason,
                                            req.proposed_execpolicy_amendment)
             _apply_decision(decision, command, session, ctx)
         if perms == "require_escalated":
