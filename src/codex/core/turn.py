@@ -52,6 +52,7 @@ class Turn:
         self.last_agent_message: str | None = None
         self._tools: list[dict[str, Any]] | None = None
         self._router: Any = None
+        self._inflight: list[asyncio.Task] = []
 
     # -- events ------------------------------------------------------------------------------
 
@@ -409,7 +410,15 @@ class Turn:
                                 msgspec.json.encode(item.action).decode())
             router = self.router()
             ctx = self._tool_context()
-            task = asyncio.ensure_future(router.dispatch(call, ctx))
+            # parallel-safe tools run concurrently; any other tool waits for the calls before
+            # it, and later calls wait for it (upstream's tool-call RwLock)
+            if router.is_parallel_safe(call.name):
+                deps = [t for t in self._inflight if getattr(t, "_codex_serial", False)]
+            else:
+                deps = list(self._inflight)
+            task = asyncio.ensure_future(_after(deps, router.dispatch(call, ctx)))
+            task._codex_serial = not router.is_parallel_safe(call.name)  # type: ignore[attr-defined]
+            self._inflight.append(task)
             return (data, task)
         if isinstance(item, P.WebSearchCall):
             action = data.get("action") or {"type": "other"}
@@ -460,11 +469,22 @@ class Turn:
         await self.emit(msg)
 
     async def _drain(self, pending: list[tuple[dict[str, Any], asyncio.Task]]) -> None:
+        """Wait for the response's tool calls; their outputs go in call order."""
         s = self.session
         for _call, task in pending:
             out = await task
             s.history.append(out)
             self.record(("response_item", out))
+        self._inflight = [t for t in self._inflight if not t.done()]
+
+
+async def _after(deps: list[asyncio.Task], coro: Any) -> Any:
+    for d in deps:
+        try:
+            await asyncio.shield(d)
+        except Exception:  # noqa: BLE001 - a failed earlier call does not stop this one
+            pass
+    return await coro
 
 
 class _TurnError(Exception):
