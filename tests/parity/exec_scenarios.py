@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .mock_responses import MockResponses, RecordedRequest, reply_from_capture
-from .normalize import Normalizer, _key_value_re, request_view
+from .normalize import DURATION_VALUE_RE, Normalizer, _key_value_re, request_view
 from .reference import REPO_ROOT, RefEnv, RunTimeout
 
 FIXTURE_DIR = REPO_ROOT / "fixtures" / "parity" / "exec_scenarios"
@@ -230,7 +230,16 @@ class _Norm(Normalizer):
 # Nondeterministic in the reference itself (checked by running it against itself):
 # the unified-exec process/session id is random ("Process running with session ID 23048", and the
 # `session_id` the model's write_stdin call echoes back).
+#
+# Durations are masked format-preserving (the normalizer's own duration masks are off): a wall
+# time keeps its number of decimals (exec_command "0.0123", apply_patch "0.7"); JSON duration keys
+# (duration_ms, time_to_first_token_ms) become "<DURATION>". The human "succeeded in 0ms" is NOT
+# masked: the reference prints 0ms for every command (captures and reruns), so it is compared as is.
 VOLATILE: list[tuple[re.Pattern, Any]] = [
+    (re.compile(r"(Wall time: )\d+(?:\.(\d+))?( seconds?)"),
+     lambda m: f"{m.group(1)}<SECONDS.{len(m.group(2) or '')}>{m.group(3)}"),
+    (DURATION_VALUE_RE,
+     lambda m: f"{m.group(1)}{m.group(2)}{m.group(1)}{m.group(3)}{m.group(1)}<DURATION>{m.group(1)}"),
     (re.compile(r"(session ID )\d+"), r"\1<SESSION_ID>"),
     (_key_value_re("session_id"),       # JSON stays valid: the number becomes a quoted placeholder
      lambda m: f"{m.group(1)}{m.group(2)}{m.group(1)}{m.group(3)}{m.group(1)}<SESSION_ID>{m.group(1)}"),
@@ -361,7 +370,8 @@ def _collect(env: RefEnv, spec: dict, mode: str, runs: list[RunRecord], port: in
         seeds[inst.read_text().strip().lower()] = "<INSTALLATION_ID>"
 
     def norm() -> Normalizer:
-        return _Norm.for_sandbox(env, ports=[port], root_placeholder="<BASE>", seeds=seeds, extra=VOLATILE)
+        return _Norm.for_sandbox(env, ports=[port], root_placeholder="<BASE>", seeds=seeds, extra=VOLATILE,
+                                 durations=False)
 
     n = len(runs)
     a: dict[str, str] = {}
