@@ -103,6 +103,10 @@ class ThreadService:
         self.settings_hook = settings_hook
         self.server_request = server_request
         self.threads: dict[str, LoadedThread] = {}
+        # Optional observer of every raw core event of every thread, `session_configured`
+        # included, before the v2 mapping: `await raw_event_hook(session, event)`. Used by
+        # `codex mcp-server` (its `codex/event` notifications are the core's events). None: off.
+        self.raw_event_hook: Callable[[Any, Any], Awaitable[None]] | None = None
 
     def handlers(self) -> dict[str, Callable[[dict[str, Any]], Awaitable[Any]]]:
         return {
@@ -195,6 +199,8 @@ class ThreadService:
         holder: dict[str, LoadedThread] = {}
 
         async def sink(ev) -> None:
+            if self.raw_event_hook is not None:
+                await self.raw_event_hook(session, ev)
             t = holder.get("t")
             if t is None:
                 return
@@ -325,7 +331,9 @@ class ThreadService:
         inputs = _inputs(params.get("input") or [])
         if not t.preview:
             t.preview = "".join(i.get("text", "") for i in inputs if i["type"] == "text")
-        turn_id = new_turn_id()
+        # `_turnId` (in-process callers only): the turn's id instead of a new one; `codex
+        # mcp-server` uses the tools/call id for a new session's first turn, as the reference does
+        turn_id = params.get("_turnId") or new_turn_id()
         t.turn_id = turn_id
         output_schema = params.get("outputSchema")
         cm = params.get("collaborationMode")
