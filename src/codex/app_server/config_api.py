@@ -18,7 +18,13 @@ import hashlib
 import json
 import os
 
-from .server import invalid_request
+from .server import JsonRpcError, INVALID_REQUEST, invalid_request
+
+VERSION_CONFLICT = "Configuration was modified since last read. Fetch latest version and retry."
+
+
+def _write_error(message: str, code: str) -> JsonRpcError:
+    return JsonRpcError(INVALID_REQUEST, message, {"config_write_error_code": code})
 
 SYSTEM_CONFIG = "/etc/codex/config.toml"
 
@@ -208,8 +214,10 @@ def _set_path(doc, key_path: str, value, strategy: str) -> None:
     import tomlkit
 
     parts = key_path.split(".")
-    if not key_path or any(not p for p in parts):
-        raise invalid_request(f"invalid key path: {key_path}")
+    if not key_path:
+        raise _write_error("keyPath must not be empty", "configValidationError")
+    if any(not p for p in parts):
+        raise _write_error(f"invalid keyPath: {key_path}", "configValidationError")
     node = doc
     for part in parts[:-1]:
         child = node.get(part)
@@ -235,7 +243,7 @@ def _write(server, edits: list[dict], file_path: str | None, expected: str | Non
     path = file_path or os.path.join(server.codex_home, "config.toml")
     path = os.path.abspath(path)
     if expected is not None and version_of(_load_table(path)) != expected:
-        raise invalid_request("config version conflict")
+        raise _write_error(VERSION_CONFLICT, "configVersionConflict")
     doc = read_document(path)
     for edit in edits:
         _set_path(doc, edit["keyPath"], edit.get("value"), edit.get("mergeStrategy", "replace"))

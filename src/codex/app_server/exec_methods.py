@@ -14,7 +14,7 @@ import base64
 import os
 import signal
 
-from .server import internal_error, invalid_request
+from .server import internal_error, invalid_params, invalid_request
 
 DEFAULT_OUTPUT_CAP = 1024 * 1024
 READ_CHUNK = 8192
@@ -244,6 +244,8 @@ async def command_exec(params, conn):
         raise invalid_request("command must not be empty")
     pid = params.get("processId")
     tty = bool(params.get("tty"))
+    if params.get("size") is not None and not tty:
+        raise invalid_params("command/exec size requires tty: true")
     streaming = tty or params.get("streamStdin") or params.get("streamStdoutStderr")
     if streaming and pid is None:
         raise invalid_request("command/exec tty or streaming requires a client-supplied processId")
@@ -303,6 +305,8 @@ def _active(conn, pid):
 
 
 async def command_exec_write(params, conn):
+    if params.get("deltaBase64") is None and not params.get("closeStdin"):
+        raise invalid_params("command/exec/write requires deltaBase64 or closeStdin")
     proc = _active(conn, params["processId"])
     data = params.get("deltaBase64")
     await proc.write(base64.b64decode(data) if data else None, bool(params.get("closeStdin")))
@@ -369,7 +373,7 @@ async def process_spawn(params, conn):
 def _process(conn, handle):
     proc = _table(conn, "process").get(handle)
     if proc is None:
-        raise invalid_request(f"no active process for handle \"{handle}\"")
+        raise invalid_request(f"no active process for process handle \"{handle}\"")
     return proc
 
 

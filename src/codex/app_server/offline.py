@@ -391,11 +391,31 @@ async def fs_read_file(params, conn):
     return {"dataBase64": base64.b64encode(data).decode()}
 
 
+_B64 = set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+
+
+def b64decode_strict(text: str) -> bytes:
+    """Standard base64 with canonical padding; ValueError worded as Rust's base64 crate."""
+    raw = text.encode()
+    body = raw.rstrip(b"=")
+    for i, byte in enumerate(body):
+        if byte not in _B64:
+            raise ValueError(f"Invalid symbol {byte}, offset {i}.")
+    if len(raw) % 4 == 1 and len(body) == len(raw):
+        raise ValueError("Invalid input length.")
+    if len(raw) % 4 or len(raw) - len(body) > 2:
+        raise ValueError("Invalid padding")
+    try:
+        return base64.b64decode(raw, validate=True)
+    except ValueError:
+        raise ValueError("Invalid padding") from None
+
+
 async def fs_write_file(params, conn):
     try:
-        data = base64.b64decode(params["dataBase64"], validate=True)
+        data = b64decode_strict(params["dataBase64"])
     except ValueError as exc:
-        raise invalid_request(f"invalid base64 data: {exc}") from None
+        raise invalid_request(f"fs/writeFile requires valid base64 dataBase64: {exc}") from None
     try:
         with open(params["path"], "wb") as f:
             f.write(data)

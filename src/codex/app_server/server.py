@@ -61,7 +61,7 @@ import threading
 from typing import Any, Awaitable, Callable, Iterable
 
 __all__ = [
-    "AppServer", "Connection", "MethodRegistry", "JsonRpcError", "invalid_request",
+    "AppServer", "Connection", "MethodRegistry", "JsonRpcError", "invalid_request", "invalid_params",
     "internal_error", "HANDLER_MODULES", "INVALID_REQUEST", "INTERNAL_ERROR",
     "METHOD_NOT_FOUND", "client_request_methods", "experimental_methods",
 ]
@@ -92,14 +92,20 @@ class JsonRpcError(Exception):
         self.data = data
 
     def to_wire(self) -> dict:
-        err: dict = {"code": self.code, "message": self.message}
+        # JSONRPCErrorError's field order: code, data (skipped when None), message
+        err: dict = {"code": self.code}
         if self.data is not None:
             err["data"] = self.data
+        err["message"] = self.message
         return err
 
 
 def invalid_request(message: str, data: Any = None) -> JsonRpcError:
     return JsonRpcError(INVALID_REQUEST, message, data)
+
+
+def invalid_params(message: str, data: Any = None) -> JsonRpcError:
+    return JsonRpcError(INVALID_PARAMS, message, data)
 
 
 def internal_error(message: str, data: Any = None) -> JsonRpcError:
@@ -221,43 +227,32 @@ def _serde_message(exc: Exception, params: Any) -> str:
     return detail
 
 
-def _absolute_path_fields(cls) -> list[str]:
-    """Wire names of the top-level fields typed ``AbsolutePathBuf`` (the generated module
-    keeps the alias name in its string annotations)."""
-    import msgspec
+def _params_schema(method: str) -> tuple[dict, str | None] | None:
+    from .serde_check import params_schemas
 
-    cache = _ABS_CACHE.get(cls)
-    if cache is not None:
-        return cache
-    out: list[str] = []
-    try:
-        info = msgspec.structs.fields(cls)
-    except TypeError:
-        info = ()
-    anns: dict = {}
-    for klass in reversed(getattr(cls, "__mro__", ())):
-        anns.update(getattr(klass, "__annotations__", {}) or {})
-    for f in info:
-        ann = anns.get(f.name)
-        if isinstance(ann, str) and "AbsolutePathBuf" in ann:
-            out.append(f.encode_name)
-    _ABS_CACHE[cls] = out
-    return out
-
-
-_ABS_CACHE: dict = {}
+    return params_schemas().get(method)
 
 
 def validate_params(method: str, spec, params: Any, has_params: bool) -> None:
-    """Raise ``JsonRpcError`` as serde deserializing ``ClientRequest`` would."""
-    from codex.protocol._base import FlatUnion
-
-    import msgspec
-
+    """Raise ``JsonRpcError`` as serde deserializing ``ClientRequest`` would (see
+    ``serde_check``); types the schema lacks (legacy v1 params) are checked with msgspec."""
     if spec.params is None:
         return
-    if not has_params:
+    if not has_params or params is None:
         raise invalid_request("Invalid request: missing field `params`")
+    found = _params_schema(method)
+    if found is not None:
+        from .serde_check import SerdeError, check
+
+        try:
+            check(params, found[0], found[1])
+        except SerdeError as exc:
+            raise invalid_request(f"Invalid request: {exc}") from None
+        return
+    import msgspec
+
+    from codex.protocol._base import FlatUnion
+
     try:
         if isinstance(spec.params, FlatUnion):
             spec.params.convert(params, f"{method} params")
@@ -267,11 +262,6 @@ def validate_params(method: str, spec, params: Any, has_params: bool) -> None:
         raise invalid_request(f"Invalid request: {_serde_message(exc, params)}") from None
     except Exception as exc:  # ProtocolError from FlatUnion
         raise invalid_request(f"Invalid request: {getattr(exc, 'detail', exc)}") from None
-    if isinstance(params, dict) and isinstance(spec.params, type):
-        for name in _absolute_path_fields(spec.params):
-            value = params.get(name)
-            if isinstance(value, str) and not os.path.isabs(value):
-                raise invalid_request("Invalid request: AbsolutePathBuf deserialized without a base path")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -394,6 +384,8 @@ class Connection:
             self._loop = asyncio.get_running_loop()
             self._loop_thread = threading.get_ident()
         has_method = isinstance(msg.get("method"), str)
+        if "id" in msg and not _valid_id(msg["id"]):
+            return      # not a JSON-RPC message serde accepts (null, float, bool ids): dropped
         if has_method and "id" in msg:
             task = asyncio.get_running_loop().create_task(self._handle_request(msg))
             self._tasks.add(task)
@@ -460,6 +452,10 @@ class Connection:
         """Wait for the requests under way."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def _valid_id(rid: Any) -> bool:
+    return isinstance(rid, str) or (isinstance(rid, int) and not isinstance(rid, bool))
 
 
 def _builtins(obj: Any) -> Any:
