@@ -1,0 +1,330 @@
+"""One MCP server connection of the core bridge (`codex.mcp.core_bridge`): upstream's
+`AsyncManagedClient` — a background task that owns the transport and the `mcp` SDK session for
+the server's whole life (the SDK's context managers must be entered and left in one task),
+a startup outcome future that resolves to ready / failed / cancelled once, and the requests the
+bridge sends (tools/call, resources/list, resources/templates/list, resources/read), each with
+the server's `tool_timeout_sec`.
+
+Errors are raised as `McpClientError` carrying upstream's texts (anyhow's `{err:#}` chains,
+`outer: inner`). Only this module imports the `mcp` SDK, and only when a server starts."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from codex.mcp.servers import ServerConfig
+
+__all__ = ["DEFAULT_STARTUP_TIMEOUT_SEC", "DEFAULT_TOOL_TIMEOUT_SEC", "McpClientError", "ServerClient",
+           "StartupOutcome", "rust_duration_debug", "to_json"]
+
+DEFAULT_STARTUP_TIMEOUT_SEC = 10.0
+DEFAULT_TOOL_TIMEOUT_SEC = 60.0
+CLIENT_NAME = "codex-mcp-client"
+CLIENT_TITLE = "Codex"
+CLIENT_VERSION = "0.136.0"
+
+
+class McpClientError(RuntimeError):
+    """A failed request or startup, with upstream's message."""
+
+
+@dataclass
+class StartupOutcome:
+    state: str                      # "ready" | "failed" | "cancelled"
+    error: str | None = None        # the raw error (upstream's StartupOutcomeError::Failed)
+
+
+def rust_duration_debug(seconds: float) -> str:
+    """Rust's `{:?}` of a Duration: `10s`, `1.5s`, `500ms`, `250µs`."""
+    if seconds >= 1 or seconds == 0:
+        unit, value = "s", seconds
+    elif seconds >= 1e-3:
+        unit, value = "ms", seconds * 1e3
+    elif seconds >= 1e-6:
+        unit, value = "µs", seconds * 1e6
+    else:
+        unit, value = "ns", seconds * 1e9
+    text = f"{value:.9f}".rstrip("0").rstrip(".")
+    return f"{text}{unit}"
+
+
+_DROP_TOP_KEYS = ("resultType", "ttlMs", "cacheScope")
+
+
+def to_json(model: Any) -> Any:
+    """An SDK model as the JSON upstream's rmcp types serialize to (camelCase, no nulls, no
+    SDK-only result fields)."""
+    if model is None:
+        return None
+    if hasattr(model, "model_dump"):
+        out = model.model_dump(by_alias=True, exclude_none=True, mode="json")
+    else:
+        out = model
+    if isinstance(out, dict):
+        for key in _DROP_TOP_KEYS:
+            out.pop(key, None)
+    return out
+
+
+def server_env(cfg: ServerConfig, environ: Mapping[str, str]) -> dict[str, str]:
+    """The child's environment: a default set of variables from ours (upstream's
+    `create_env_for_mcp_server`), the `env_vars` named in the config, then `env`."""
+    keep = ("HOME", "LOGNAME", "PATH", "SHELL", "USER", "__CF_USER_TEXT_ENCODING", "LANG", "LC_ALL",
+            "TERM", "TMPDIR", "TZ")
+    env = {k: environ[k] for k in keep if k in environ}
+    for entry in cfg.env_vars or ():
+        name = entry.get("name") if isinstance(entry, dict) else str(entry)
+        if name and name in environ:
+            env[name] = environ[name]
+    env.update({str(k): str(v) for k, v in (cfg.env or {}).items()})
+    return env
+
+
+def _http_headers(cfg: ServerConfig, environ: Mapping[str, str]) -> dict[str, str]:
+    headers = {str(k): str(v) for k, v in (cfg.http_headers or {}).items()}
+    for header, var in (cfg.env_http_headers or {}).items():
+        value = environ.get(str(var))
+        if value:
+            headers[str(header)] = value
+    if cfg.bearer_token_env_var:
+        token = environ.get(cfg.bearer_token_env_var)
+        if token is None:
+            raise McpClientError(
+                f"Environment variable {cfg.bearer_token_env_var} for MCP server bearer token is not set")
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
+def _error_chain(exc: BaseException) -> str:
+    """`{err:#}`-like text of an exception (and of an exception group's first leaf)."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    text = str(exc) or type(exc).__name__
+    cause = exc.__cause__
+    if cause is not None and str(cause) and str(cause) not in text:
+        text = f"{text}: {cause}"
+    return text
+
+
+@dataclass
+class ServerClient:
+    name: str
+    config: ServerConfig
+    cwd: str | None = None
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    session: Any = None
+    tools: list = field(default_factory=list)
+    server_info: Any = None
+    instructions: str | None = None
+    capabilities: Any = None
+    outcome: asyncio.Future | None = None
+    task: asyncio.Task | None = None
+    stop_event: asyncio.Event | None = None
+    on_outcome: Callable[["ServerClient", StartupOutcome], Any] | None = None
+
+    @property
+    def startup_timeout(self) -> float:
+        v = self.config.startup_timeout_sec
+        return DEFAULT_STARTUP_TIMEOUT_SEC if v is None else float(v)
+
+    @property
+    def tool_timeout(self) -> float:
+        v = self.config.tool_timeout_sec
+        return DEFAULT_TOOL_TIMEOUT_SEC if v is None else float(v)
+
+    @property
+    def ready(self) -> bool:
+        return self.session is not None and self.outcome is not None and self.outcome.done() \
+            and not self.outcome.cancelled() and self.outcome.result().state == "ready"
+
+    # ---- lifecycle
+
+    def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.outcome = loop.create_future()
+        self.stop_event = asyncio.Event()
+        self.task = loop.create_task(self._run(), name=f"mcp-server-{self.name}")
+
+    def _resolve(self, outcome: StartupOutcome) -> None:
+        if self.outcome is not None and not self.outcome.done():
+            self.outcome.set_result(outcome)
+            if self.on_outcome is not None:
+                self.on_outcome(self, outcome)
+
+    async def wait_outcome(self, timeout: float | None = None) -> StartupOutcome | None:
+        """The startup outcome, or None when `timeout` passes first."""
+        if self.outcome is None:
+            return StartupOutcome("failed", "not started")
+        try:
+            return await asyncio.wait_for(asyncio.shield(self.outcome), timeout=timeout)
+        except asyncio.TimeoutError:
+            return None
+
+    async def _run(self) -> None:
+        try:
+            await self._connect_and_serve()
+        except asyncio.CancelledError:
+            self._resolve(StartupOutcome("cancelled"))
+            raise
+        except BaseException as exc:  # noqa: BLE001 - reported as the startup failure
+            self._resolve(StartupOutcome("failed", self._startup_error(exc)))
+        finally:
+            self.session = None
+            self._resolve(StartupOutcome("failed", "connection closed: initialize response"))
+
+    def _startup_error(self, exc: BaseException) -> str:
+        while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+            exc = exc.exceptions[0]
+        if isinstance(exc, McpClientError):
+            return str(exc)
+        if isinstance(exc, (FileNotFoundError, PermissionError)) or isinstance(exc, OSError) and exc.errno:
+            return f"No such file or directory (os error {exc.errno})" if isinstance(exc, FileNotFoundError) \
+                else f"{exc.strerror} (os error {exc.errno})"
+        text = _error_chain(exc)
+        lowered = text.lower()
+        if "connection closed" in lowered or isinstance(exc, (EOFError, ConnectionError)) \
+                or type(exc).__name__ in ("ClosedResourceError", "EndOfStream", "BrokenResourceError"):
+            return "connection closed: initialize response"
+        return f"handshaking with MCP server failed: {text}"
+
+    async def _connect_and_serve(self) -> None:
+        from contextlib import AsyncExitStack
+
+        from mcp import ClientSession, types
+
+        cfg = self.config
+        async with AsyncExitStack() as stack:
+            if cfg.transport == "stdio":
+                from mcp.client.stdio import StdioServerParameters, stdio_client
+
+                cwd = cfg.cwd or self.cwd
+                params = StdioServerParameters(command=cfg.command, args=list(cfg.args),
+                                               env=server_env(cfg, self.environ), cwd=cwd)
+                errlog = stack.enter_context(open(os.devnull, "w"))
+                read, write = await stack.enter_async_context(stdio_client(params, errlog=errlog))
+            else:
+                import httpx2  # the SDK's HTTP client
+
+                from mcp.client.streamable_http import streamable_http_client
+
+                headers = _http_headers(cfg, self.environ)
+                client = await stack.enter_async_context(httpx2.AsyncClient(headers=headers, timeout=30.0))
+                streams = await stack.enter_async_context(streamable_http_client(cfg.url, http_client=client))
+                read, write = streams[0], streams[1]
+            session = await stack.enter_async_context(ClientSession(
+                read, write, client_info=types.Implementation(name=CLIENT_NAME, title=CLIENT_TITLE,
+                                                              version=CLIENT_VERSION)))
+
+            async def _no_validation(name, result):  # upstream does not validate results
+                return None
+
+            session.validate_tool_result = _no_validation
+            deadline = asyncio.get_running_loop().time() + self.startup_timeout
+
+            def remaining() -> float:
+                return max(0.0, deadline - asyncio.get_running_loop().time())
+
+            try:
+                init = await asyncio.wait_for(session.initialize(), timeout=remaining())
+                tools = []
+                cursor = None
+                while True:
+                    result = await asyncio.wait_for(
+                        session.list_tools(params=types.PaginatedRequestParams(cursor=cursor) if cursor else None),
+                        timeout=remaining())
+                    tools.extend(result.tools)
+                    cursor = getattr(result, "next_cursor", None)
+                    if not cursor:
+                        break
+            except asyncio.TimeoutError:
+                raise McpClientError(
+                    f"timed out handshaking with MCP server after {rust_duration_debug(self.startup_timeout)}") from None
+            self.server_info = getattr(init, "server_info", None)
+            self.instructions = getattr(init, "instructions", None)
+            self.capabilities = getattr(init, "capabilities", None)
+            self.tools = tools
+            self.session = session
+            self._resolve(StartupOutcome("ready"))
+            await self.stop_event.wait()
+
+    async def stop(self) -> None:
+        if self.task is None:
+            return
+        if self.stop_event is not None:
+            self.stop_event.set()
+        task, self.task = self.task, None
+        try:
+            if self.session is None:
+                raise asyncio.TimeoutError  # still starting: nothing to close gracefully
+            await asyncio.wait_for(asyncio.shield(task), timeout=5)
+        except BaseException:  # noqa: BLE001
+            task.cancel()
+            try:
+                await task
+            except BaseException:  # noqa: BLE001
+                pass
+
+    # ---- requests
+
+    def _require_session(self):
+        if self.session is None:
+            raise McpClientError("failed to get client: MCP startup failed")
+        return self.session
+
+    async def _request(self, coro, timeout: float | None, what: str):
+        limit = self.tool_timeout if timeout is None else timeout
+        try:
+            return await asyncio.wait_for(coro, timeout=limit)
+        except asyncio.TimeoutError:
+            raise McpClientError(f"{what}: request timed out") from None
+        except McpClientError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the server's JSON-RPC error or a transport failure
+            raise McpClientError(f"{what}: {_mcp_error_text(exc)}") from exc
+
+    async def call_tool(self, tool: str, arguments: Any, timeout: float | None = None,
+                        meta: dict | None = None) -> dict:
+        """tools/call; the CallToolResult as JSON (`content`, `structuredContent`?, `isError`?,
+        `_meta`?)."""
+        session = self._require_session()
+        kwargs: dict = {}
+        if meta:
+            kwargs["meta"] = meta
+        result = await self._request(session.call_tool(tool, arguments, **kwargs), timeout,
+                                     f"tool call failed for `{self.name}/{tool}`")
+        return to_json(result)
+
+    async def list_resources(self, cursor: str | None = None) -> dict:
+        from mcp import types
+
+        session = self._require_session()
+        params = types.PaginatedRequestParams(cursor=cursor) if cursor else None
+        result = await self._request(session.list_resources(params=params), None,
+                                     f"resources/list failed for `{self.name}`")
+        return to_json(result)
+
+    async def list_resource_templates(self, cursor: str | None = None) -> dict:
+        from mcp import types
+
+        session = self._require_session()
+        params = types.PaginatedRequestParams(cursor=cursor) if cursor else None
+        result = await self._request(session.list_resource_templates(params=params), None,
+                                     f"resources/templates/list failed for `{self.name}`")
+        return to_json(result)
+
+    async def read_resource(self, uri: str) -> dict:
+        session = self._require_session()
+        result = await self._request(session.read_resource(uri), None,
+                                     f"resources/read failed for `{self.name}` ({uri})")
+        return to_json(result)
+
+
+def _mcp_error_text(exc: BaseException) -> str:
+    """An SDK failure as rmcp's ServiceError Display would put it."""
+    error = getattr(exc, "error", None)
+    if error is not None and hasattr(error, "code") and hasattr(error, "message"):
+        return f"Mcp error: {error.code}: {error.message}"
+    return _error_chain(exc)

@@ -1,0 +1,668 @@
+"""MCP servers' tools in the agent's turns: the bridge the core plugs in (upstream
+`codex-mcp` connection manager + `core/src/mcp_tool_call.rs` + `core/src/tools/handlers/mcp.rs`
++ `mcp_resource.rs`, as 0.136.0 behaves).
+
+API
+---
+``bridge = McpBridge(config_raw, cwd=..., codex_home=..., environ=None)``
+    `config_raw` is the session's whole raw config dict (its ``mcp_servers`` table is read;
+    disabled servers are skipped). `environ` (default ``os.environ``) feeds the stdio servers'
+    environment (`env_vars`, the default variables) and HTTP headers / bearer tokens.
+    Options: ``supports_image_input`` (the model's `input_modalities` has "image"; else image
+    blocks become upstream's "<image content omitted ...>" text), ``truncation_tokens`` (the
+    model's truncation policy limit x 1.2; default 12000; None = no truncation).
+``await bridge.start(emit)``
+    Emits ``{"type": "mcp_startup_update", "server", "status": {"state": "starting"}}`` for
+    every enabled server (config order) and returns; the servers start concurrently in the
+    background. Each one then emits its own update (``ready`` / ``failed`` with ``error`` /
+    ``cancelled``) and, once all are settled, ``{"type": "mcp_startup_complete", "ready",
+    "failed": [{"server", "error"}], "cancelled"}``. `emit` may be sync or async (or None).
+``await bridge.tools(timeout=None) -> list[ToolInfo]``
+    The model-visible MCP tools (qualified `mcp__<server>__<tool>` names,
+    `enabled_tools`/`disabled_tools` applied), waiting for each still-starting server until its
+    own startup outcome (bounded by its `startup_timeout_sec`, default 10 s) or `timeout`.
+``bridge.has_servers`` / ``bridge.has_resource_tools``
+    Whether any server is enabled (upstream adds the three resource tools then).
+``await bridge.required_startup_failures()`` / ``bridge.required_failure_message(failures)``
+    For `required = true` servers: ``[{"server", "error"}]`` and upstream's
+    ``required MCP servers failed to initialize: <server>: <error>; ...``.
+``await bridge.handle(call, ctx) -> ToolOutput``
+    The router fallback: MCP tool calls (namespaced ``namespace="mcp__srv", name="tool"`` as the
+    model sends them, or the flat ``mcp__srv__tool``) and the resource tools
+    (``list_mcp_resources``, ``list_mcp_resource_templates``, ``read_mcp_resource``). Any other
+    name raises ``ToolError("unsupported call: <name>")`` (the router's own answer).
+    Emits ``mcp_tool_call_begin`` / ``mcp_tool_call_end`` through ``ctx.send``.
+``bridge.is_mcp_call(call)`` / ``bridge.parallel_safe(call)``
+    Whether a call is ours; whether it may run concurrently (server's
+    `supports_parallel_tool_calls` or the tool's `readOnlyHint`; resource tools always).
+``await bridge.shutdown()``
+    Stops every server (cancels those still starting).
+
+Wiring (for the core engineer; nothing in src/codex/core or src/codex/tools is changed here)
+---------------------------------------------------------------------------------------------
+1. Session start (after the config is loaded, before the first turn):
+   ``bridge = McpBridge(config_raw, cwd=cwd, codex_home=codex_home)``;
+   ``await bridge.start(session_emit)`` where `session_emit` stamps the EventMsg dicts like any
+   other event (app-server maps them to ``mcpServer/startupStatus/updated``). Keep the bridge in
+   ``ToolContext.services["mcp"]``. If ``bridge.has_required_servers``:
+   ``failures = await bridge.required_startup_failures()``; when non-empty, fail the
+   session start with ``bridge.required_failure_message(failures)``.
+2. Each turn, before building the request: ``mcp_tools = await bridge.tools()``, then
+   ``build_tools(..., mcp_tools=mcp_tools, mcp_servers=bridge.has_servers)`` (the resource
+   tools appear whenever servers are configured, as captured).
+3. Router: ``ToolRouter(handlers, fallback=bridge.handle)``. The router looks namespaced calls
+   up as ``<namespace><name>`` / ``<namespace>__<name>``, finds no handler for MCP tools and
+   hands them to the fallback (the bridge resolves the qualified name itself). Register the
+   resource tools either by name (``{"list_mcp_resources": bridge.handle, ...}``) or leave them
+   to the fallback. For parallel scheduling use ``bridge.parallel_safe(call)`` for MCP calls.
+   The ToolOutput's ``success`` is upstream's FunctionCallOutputPayload.success.
+4. Optional approvals: put an async callable in ``ctx.services["mcp_tool_approval"]``
+   ``(call_id, server, tool, arguments, tool_info) -> "accept" | "decline" | "cancel"``; when
+   present and it answers decline/cancel, the call is skipped with upstream's texts ("user
+   rejected MCP tool call" / "user cancelled MCP tool call"). Without it calls run directly
+   (approval_policy "never" behaviour).
+5. Session end: ``await bridge.shutdown()``.
+
+Model-visible output (captured): ``Wall time: 0.0029 seconds\\nOutput:\\n<payload>`` where the
+payload is the structured content's JSON when present, else the JSON of the content blocks;
+with image blocks the output is a content-item list ``[{"type": "input_text", "text": "Wall
+time: ...\\nOutput:"}, {"type": "input_text", "text"}, {"type": "input_image", "image_url":
+"data:<mime>;base64,<data>", "detail": "high"}...]``. Failures are a CallToolResult whose one text
+block is the error (``tool call error: ...``) with isError true.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import os
+import time
+from typing import Any, Awaitable, Callable, Mapping
+
+from codex.mcp._bridge_client import (McpClientError, ServerClient, StartupOutcome,
+                                      rust_duration_debug)
+from codex.mcp.servers import ServerConfig, parse_servers
+from codex.mcp.tools import ToolFilter, ToolInfo, filter_tools, qualify_tools
+from codex.tools.base import ToolCall, ToolContext, ToolError, ToolOutput
+
+__all__ = ["McpBridge", "RESOURCE_TOOLS", "call_tool_result_output", "format_wall_time"]
+
+RESOURCE_TOOLS = ("list_mcp_resources", "list_mcp_resource_templates", "read_mcp_resource")
+DEFAULT_TRUNCATION_TOKENS = 12000  # the model's 10000-token policy x 1.2 (upstream's buffer)
+IMAGE_OMITTED_TEXT = "<image content omitted because you do not support image input>"
+DEFAULT_IMAGE_DETAIL = "high"
+CODEX_IMAGE_DETAIL_META_KEY = "codex/imageDetail"
+
+Emit = Callable[[dict], Any]
+
+
+def _dumps(value: Any) -> str:
+    """serde_json::to_string: compact, key order kept, non-ASCII as is."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+_RESOURCE_KEYS = ("uri", "name", "title", "description", "mimeType", "size", "icons", "annotations", "_meta")
+_TEMPLATE_KEYS = ("uriTemplate", "name", "title", "description", "mimeType", "icons", "annotations", "_meta")
+
+
+def _ordered(value: Any, keys: tuple) -> Any:
+    """A resource / template in rmcp's field order (unknown keys last)."""
+    if not isinstance(value, dict):
+        return value
+    out = {k: value[k] for k in keys if k in value}
+    out.update({k: v for k, v in value.items() if k not in out})
+    return out
+
+
+def format_wall_time(seconds: float) -> str:
+    return f"Wall time: {seconds:.4f} seconds\nOutput:"
+
+
+def _startup_display_error(name: str, cfg: ServerConfig, error: str) -> str:
+    """upstream `mcp_init_error_display`."""
+    if (cfg.transport != "stdio" and cfg.url == "https://api.githubcopilot.com/mcp/"
+            and not cfg.bearer_token_env_var and not cfg.http_headers):
+        return ("GitHub MCP does not support OAuth. Log in by adding a personal access token "
+                "(https://github.com/settings/personal-access-tokens) to your environment and config.toml:\n"
+                f"[mcp_servers.{name}]\nbearer_token_env_var = CODEX_GITHUB_PERSONAL_ACCESS_TOKEN")
+    if "Auth required" in error:
+        return f"The {name} MCP server is not logged in. Run `codex mcp login {name}`."
+    if "request timed out" in error or "timed out handshaking with MCP server" in error:
+        secs = int(cfg.startup_timeout_sec if cfg.startup_timeout_sec is not None else 10)
+        return (f"MCP client for `{name}` timed out after {secs} seconds. Add or adjust `startup_timeout_sec` "
+                f"in your config.toml:\n[mcp_servers.{name}]\nstartup_timeout_sec = XX")
+    return f"MCP client for `{name}` failed to start: {error}"
+
+
+# ---- CallToolResult -> function_call_output ---------------------------------------------------
+
+
+def _sanitize_images(result: dict, supports_image_input: bool) -> dict:
+    if supports_image_input:
+        return result
+    content = []
+    for block in result.get("content") or []:
+        if isinstance(block, dict) and block.get("type") == "image":
+            content.append({"type": "text", "text": IMAGE_OMITTED_TEXT})
+        else:
+            content.append(block)
+    return dict(result, content=content)
+
+
+def _content_items(contents: list) -> list[dict] | None:
+    """upstream `convert_mcp_content_to_items`: None unless an image block is present."""
+    saw_image = False
+    items = []
+    for block in contents:
+        kind = block.get("type") if isinstance(block, dict) else None
+        if kind == "text" and isinstance(block.get("text"), str):
+            items.append({"type": "input_text", "text": block["text"]})
+        elif kind == "image" and isinstance(block.get("data"), str):
+            saw_image = True
+            data = block["data"]
+            if data.startswith("data:"):
+                url = data
+            else:
+                mime = block.get("mimeType") or block.get("mime_type") or "application/octet-stream"
+                url = f"data:{mime};base64,{data}"
+            detail = DEFAULT_IMAGE_DETAIL
+            meta = block.get("_meta")
+            if isinstance(meta, dict) and meta.get(CODEX_IMAGE_DETAIL_META_KEY) in ("auto", "low", "high", "original"):
+                detail = meta[CODEX_IMAGE_DETAIL_META_KEY]
+            items.append({"type": "input_image", "image_url": url, "detail": detail})
+        else:
+            items.append({"type": "input_text", "text": _dumps(block)})
+    return items if saw_image else None
+
+
+def _truncate(text: str, tokens: int | None) -> str:
+    if tokens is None:
+        return text
+    from codex.process.truncate import truncate_text
+
+    return truncate_text(text, tokens)
+
+
+def call_tool_result_output(result: dict, wall_time: float, *, truncation_tokens: int | None =
+                            DEFAULT_TRUNCATION_TOKENS, original_image_detail: bool = False) -> ToolOutput:
+    """upstream `McpToolOutput::response_payload`: the CallToolResult (JSON) as the
+    function_call_output the model reads."""
+    success = result.get("isError") is not True
+    header = format_wall_time(wall_time)
+    structured = result.get("structuredContent")
+    contents = result.get("content") or []
+    if structured is not None:
+        body: str | list = _dumps(structured)
+    else:
+        items = _content_items(contents)
+        body = items if items is not None else _dumps(contents)
+    if isinstance(body, str):
+        text = f"{header}\n{body}" if body else header
+        return ToolOutput(_truncate(text, truncation_tokens), success=success)
+    out = [{"type": "input_text", "text": header}]
+    for item in body:
+        if item["type"] == "input_image" and item.get("detail") == "original" and not original_image_detail:
+            item = dict(item, detail=DEFAULT_IMAGE_DETAIL)
+        if item["type"] == "input_text":
+            item = dict(item, text=_truncate(item["text"], truncation_tokens))
+        out.append(item)
+    return ToolOutput(out, success=success)
+
+
+def error_result(text: str) -> dict:
+    """CallToolResult::from_error_text."""
+    return {"content": [{"type": "text", "text": text}], "isError": True}
+
+
+def _duration(seconds: float) -> dict:
+    secs = int(seconds)
+    return {"secs": secs, "nanos": int(round((seconds - secs) * 1e9)) % 1_000_000_000}
+
+
+def _serde_json_error(exc: json.JSONDecodeError, text: str) -> str:
+    """A Python JSON error in serde_json's words (`expected value at line 1 column 1`)."""
+    msg = exc.msg
+    line, col = exc.lineno, exc.colno
+    if msg.startswith("Expecting value"):
+        if exc.pos >= len(text.rstrip()):
+            return f"EOF while parsing a value at line {line} column {max(col - 1, 0)}"
+        return f"expected value at line {line} column {col}"
+    if msg.startswith("Extra data"):
+        return f"trailing characters at line {line} column {col}"
+    if msg.startswith("Expecting property name"):
+        if exc.pos >= len(text.rstrip()):
+            return f"EOF while parsing an object at line {line} column {max(col - 1, 0)}"
+        return f"key must be a string at line {line} column {col}"
+    if msg.startswith("Unterminated string"):
+        lines = text.split("\n")
+        return f"EOF while parsing a string at line {len(lines)} column {len(lines[-1])}"
+    if msg.startswith("Expecting ',' delimiter") or msg.startswith("Expecting ':' delimiter"):
+        if exc.pos >= len(text.rstrip()):
+            kind = "an object" if text.lstrip().startswith("{") else "a list"
+            return f"EOF while parsing {kind} at line {line} column {max(col - 1, 0)}"
+        if "':'" in msg:
+            return f"expected `:` at line {line} column {col}"
+        return f"expected `,` or `}}` at line {line} column {col}"
+    return f"{msg} at line {line} column {col}"
+
+
+class McpBridge:
+    def __init__(self, config_raw: Mapping[str, Any] | None, *, cwd: str | os.PathLike | None = None,
+                 codex_home: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None,
+                 supports_image_input: bool = True, original_image_detail: bool = False,
+                 truncation_tokens: int | None = DEFAULT_TRUNCATION_TOKENS):
+        raw = (config_raw or {}).get("mcp_servers") if isinstance(config_raw, Mapping) else None
+        self.configs: dict[str, ServerConfig] = parse_servers(raw or {})
+        self.cwd = os.fspath(cwd) if cwd is not None else None
+        self.codex_home = os.fspath(codex_home) if codex_home is not None else None
+        self.environ = dict(os.environ if environ is None else environ)
+        self.supports_image_input = supports_image_input
+        self.original_image_detail = original_image_detail
+        self.truncation_tokens = truncation_tokens
+        self._clients: dict[str, ServerClient] = {
+            name: ServerClient(name, cfg, cwd=self.cwd, environ=self.environ)
+            for name, cfg in self.configs.items() if cfg.enabled}
+        self._emit: Emit | None = None
+        self._summary_task: asyncio.Task | None = None
+        self._pending_emits: set[asyncio.Task] = set()
+        self._started = False
+        self._tool_map: dict[str, ToolInfo] = {}
+        self.startup_complete: dict | None = None
+
+    # ---- properties
+
+    @property
+    def has_servers(self) -> bool:
+        return bool(self._clients)
+
+    has_resource_tools = has_servers
+
+    @property
+    def server_names(self) -> list[str]:
+        return list(self._clients)
+
+    @property
+    def required_servers(self) -> list[str]:
+        return sorted(n for n, c in self._clients.items() if c.config.required)
+
+    @property
+    def has_required_servers(self) -> bool:
+        return bool(self.required_servers)
+
+    def server_status(self, name: str) -> dict | None:
+        """`{"state": ...}` of a server (`starting` until its outcome is known)."""
+        client = self._clients.get(name)
+        if client is None:
+            return None
+        if client.outcome is None or not client.outcome.done():
+            return {"state": "starting"}
+        outcome = client.outcome.result()
+        if outcome.state == "failed":
+            return {"state": "failed", "error": _startup_display_error(name, client.config, outcome.error or "")}
+        return {"state": outcome.state}
+
+    # ---- lifecycle
+
+    async def _send(self, msg: dict) -> None:
+        if self._emit is None:
+            return
+        try:
+            res = self._emit(msg)
+            if inspect.isawaitable(res):
+                await res
+        except Exception:  # noqa: BLE001 - an event sink failing must not stop MCP
+            pass
+
+    async def start(self, emit: Emit | None = None) -> None:
+        if self._started:
+            return
+        self._started = True
+        self._emit = emit
+        for name in self._clients:
+            await self._send({"type": "mcp_startup_update", "server": name, "status": {"state": "starting"}})
+        order: list[tuple[str, StartupOutcome]] = []
+
+        def on_outcome(client: ServerClient, outcome: StartupOutcome) -> None:
+            order.append((client.name, outcome))
+            status = {"state": outcome.state}
+            if outcome.state == "failed":
+                status["error"] = _startup_display_error(client.name, client.config, outcome.error or "")
+            task = asyncio.get_running_loop().create_task(
+                self._send({"type": "mcp_startup_update", "server": client.name, "status": status}))
+            self._pending_emits.add(task)
+            task.add_done_callback(self._pending_emits.discard)
+
+        for client in self._clients.values():
+            client.on_outcome = on_outcome
+            client.start()
+        self._summary_task = asyncio.get_running_loop().create_task(self._summarize(order))
+
+    async def _watchdog(self, client: ServerClient) -> None:
+        """Upstream bounds the whole startup by `startup_timeout_sec`."""
+        outcome = await client.wait_outcome(client.startup_timeout + 1.0)
+        if outcome is None:
+            client._resolve(StartupOutcome(
+                "failed", f"timed out handshaking with MCP server after {rust_duration_debug(client.startup_timeout)}"))
+            await client.stop()
+
+    async def _summarize(self, order: list) -> None:
+        await asyncio.gather(*(self._watchdog(c) for c in self._clients.values()), return_exceptions=True)
+        if self._pending_emits:
+            await asyncio.gather(*list(self._pending_emits), return_exceptions=True)
+        summary: dict = {"type": "mcp_startup_complete", "ready": [], "failed": [], "cancelled": []}
+        for name, outcome in order:
+            if outcome.state == "ready":
+                summary["ready"].append(name)
+            elif outcome.state == "cancelled":
+                summary["cancelled"].append(name)
+            else:
+                summary["failed"].append({"server": name, "error": outcome.error or ""})
+        self.startup_complete = summary
+        await self._send(summary)
+
+    async def wait_startup(self, timeout: float | None = None) -> dict | None:
+        """The mcp_startup_complete summary once every server is settled."""
+        if self._summary_task is None:
+            return None
+        try:
+            await asyncio.wait_for(asyncio.shield(self._summary_task), timeout=timeout)
+        except asyncio.TimeoutError:
+            return None
+        return self.startup_complete
+
+    async def required_startup_failures(self) -> list[dict]:
+        failures = []
+        for name in self.required_servers:
+            client = self._clients[name]
+            outcome = await client.wait_outcome(client.startup_timeout + 1.0)
+            if outcome is None:
+                outcome = StartupOutcome(
+                    "failed", f"timed out handshaking with MCP server after {rust_duration_debug(client.startup_timeout)}")
+            if outcome.state == "cancelled":
+                failures.append({"server": name, "error": "MCP startup cancelled"})
+            elif outcome.state == "failed":
+                failures.append({"server": name, "error": outcome.error or ""})
+        return failures
+
+    @staticmethod
+    def required_failure_message(failures: list[dict]) -> str:
+        details = "; ".join(f"{f['server']}: {f['error']}" for f in failures)
+        return f"required MCP servers failed to initialize: {details}"
+
+    async def shutdown(self) -> None:
+        await asyncio.gather(*(c.stop() for c in self._clients.values()), return_exceptions=True)
+        if self._summary_task is not None and not self._summary_task.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(self._summary_task), timeout=2)
+            except BaseException:  # noqa: BLE001
+                self._summary_task.cancel()
+
+    # ---- tools
+
+    def _collect_tools(self) -> dict[str, ToolInfo]:
+        infos: list[ToolInfo] = []
+        for client in self._clients.values():
+            if not client.ready:
+                continue
+            cfg = client.config
+            origin = "stdio" if cfg.transport == "stdio" else cfg.url
+            server_tools = [ToolInfo.for_server_tool(client.name, tool,
+                                                     supports_parallel_tool_calls=bool(cfg.supports_parallel_tool_calls),
+                                                     server_origin=origin)
+                            for tool in client.tools]
+            infos.extend(filter_tools(server_tools, ToolFilter.from_config(cfg)))
+        self._tool_map = qualify_tools(infos)
+        return self._tool_map
+
+    async def tools(self, timeout: float | None = None) -> list[ToolInfo]:
+        if not self._started:
+            await self.start(None)
+        deadline = None if timeout is None else time.monotonic() + timeout
+
+        async def wait(client: ServerClient) -> None:
+            limit = client.startup_timeout + 1.0
+            if deadline is not None:
+                limit = max(0.0, min(limit, deadline - time.monotonic()))
+            await client.wait_outcome(limit)
+
+        await asyncio.gather(*(wait(c) for c in self._clients.values()))
+        return list(self._collect_tools().values())
+
+    def resolve(self, call: ToolCall) -> ToolInfo | None:
+        """The MCP tool a call names (namespaced or flat), or None."""
+        keys = []
+        if call.namespace:
+            ns = call.namespace
+            keys.append(ns + call.name if ns.endswith("__") else f"{ns}__{call.name}")
+            keys.append(ns + call.name)
+        else:
+            keys.append(call.name)
+        for tool_map in (self._tool_map, None):
+            if tool_map is None:
+                tool_map = self._collect_tools()
+            for key in keys:
+                if key in tool_map:
+                    return tool_map[key]
+        return None
+
+    def is_mcp_call(self, call: ToolCall) -> bool:
+        if call.name in RESOURCE_TOOLS and not call.namespace:
+            return self.has_servers
+        return self.resolve(call) is not None
+
+    def parallel_safe(self, call: ToolCall) -> bool:
+        if call.name in RESOURCE_TOOLS and not call.namespace:
+            return True
+        info = self.resolve(call)
+        if info is None:
+            return False
+        annotations = info.tool.get("annotations") if isinstance(info.tool, dict) else getattr(info.tool, "annotations", None)
+        read_only = annotations.get("readOnlyHint") if isinstance(annotations, dict) else \
+            getattr(annotations, "read_only_hint", None)
+        return bool(info.supports_parallel_tool_calls or read_only)
+
+    # ---- calls
+
+    async def handle(self, call: ToolCall, ctx: ToolContext) -> ToolOutput:
+        if not call.namespace and call.name in RESOURCE_TOOLS:
+            if call.kind not in ("function", "local_shell"):
+                raise ToolError("mcp_resource handler received unsupported payload")
+            return await self._handle_resource(call, ctx)
+        info = self.resolve(call)
+        if info is None:
+            shown = f"{call.namespace}{call.name}" if call.namespace else call.name
+            if call.kind == "custom":
+                raise ToolError(f"unsupported custom tool call: {shown}")
+            raise ToolError(f"unsupported call: {shown}")
+        if call.kind != "function":
+            raise ToolError("mcp handler received unsupported payload")
+        started = time.monotonic()
+        result = await self.call_mcp_tool(ctx, call.call_id, info.server_name, info.raw_tool_name,
+                                          call.arguments, info=info)
+        return call_tool_result_output(result, time.monotonic() - started,
+                                       truncation_tokens=self.truncation_tokens,
+                                       original_image_detail=self.original_image_detail)
+
+    async def call_mcp_tool(self, ctx: ToolContext, call_id: str, server: str, tool: str, arguments: str,
+                            *, info: ToolInfo | None = None) -> dict:
+        """upstream `handle_mcp_tool_call`: the CallToolResult (JSON) for the model, with the
+        begin/end events."""
+        if arguments.strip():
+            try:
+                args_value = json.loads(arguments)
+            except json.JSONDecodeError as exc:
+                return error_result(f"err: {_serde_json_error(exc, arguments)}")
+        else:
+            args_value = None
+        invocation = {"server": server, "tool": tool, "arguments": args_value}
+        await ctx.send({"type": "mcp_tool_call_begin", "call_id": call_id, "invocation": dict(invocation)})
+
+        approve = ctx.services.get("mcp_tool_approval") if ctx.services else None
+        if approve is not None:
+            decision = await approve(call_id, server, tool, args_value, info)
+            if decision in ("decline", "cancel") or (isinstance(decision, str) and decision.startswith("blocked:")):
+                message = {"decline": "user rejected MCP tool call",
+                           "cancel": "user cancelled MCP tool call"}.get(decision, decision[len("blocked:"):])
+                await ctx.send({"type": "mcp_tool_call_end", "call_id": call_id, "invocation": invocation,
+                                "duration": _duration(0.0), "result": {"Err": message}})
+                return error_result(message)
+
+        start = time.monotonic()
+        outcome: dict
+        try:
+            result = await self._call(server, tool, args_value)
+            if not self.supports_image_input:
+                result = _sanitize_images(result, False)
+            outcome = {"Ok": result}
+        except McpClientError as exc:
+            outcome = {"Err": f"tool call error: {exc}"}
+        duration = time.monotonic() - start
+        await ctx.send({"type": "mcp_tool_call_end", "call_id": call_id, "invocation": invocation,
+                        "duration": _duration(duration), "result": outcome})
+        return outcome["Ok"] if "Ok" in outcome else error_result(outcome["Err"])
+
+    async def _client(self, server: str) -> ServerClient:
+        client = self._clients.get(server)
+        if client is None:
+            raise McpClientError(f"unknown MCP server '{server}'")
+        outcome = await client.wait_outcome(client.startup_timeout + 1.0)
+        if outcome is None or outcome.state != "ready" or client.session is None:
+            error = "MCP startup cancelled" if outcome is not None and outcome.state == "cancelled" else \
+                (outcome.error if outcome is not None and outcome.error else "MCP startup failed")
+            raise McpClientError(f"failed to get client: {error}")
+        return client
+
+    async def _call(self, server: str, tool: str, arguments: Any) -> dict:
+        client = await self._client(server)
+        if not ToolFilter.from_config(client.config).allows(tool):
+            raise McpClientError(f"tool '{tool}' is disabled for MCP server '{server}'")
+        if arguments is not None and not isinstance(arguments, dict):
+            arguments = None if arguments is None else arguments
+        return await client.call_tool(tool, arguments)
+
+    # ---- resource tools
+
+    async def _handle_resource(self, call: ToolCall, ctx: ToolContext) -> ToolOutput:
+        raw = call.arguments or ""
+        if raw.strip():
+            try:
+                args = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise ToolError(f"failed to parse function arguments: {_serde_json_error(exc, raw)}") from None
+        else:
+            args = None
+        if call.name == "read_mcp_resource":
+            if not isinstance(args, dict):
+                raise ToolError("failed to parse function arguments: expected value" if args is None else
+                                "failed to parse function arguments: invalid type: expected struct ReadResourceArgs")
+            for key in ("server", "uri"):
+                if key not in args:
+                    raise ToolError(f"failed to parse function arguments: missing field `{key}`")
+                if not isinstance(args[key], str):
+                    raise ToolError("failed to parse function arguments: invalid type: expected a string")
+            server = args["server"].strip()
+            uri = args["uri"].strip()
+            if not server:
+                raise ToolError("server must be provided")
+            if not uri:
+                raise ToolError("uri must be provided")
+        else:
+            if args is not None and not isinstance(args, dict):
+                raise ToolError("failed to parse function arguments: invalid type")
+            args_d = args or {}
+            server = (args_d.get("server") or "").strip() or None if isinstance(args_d.get("server"), (str, type(None))) else None
+            cursor = (args_d.get("cursor") or "").strip() or None if isinstance(args_d.get("cursor"), (str, type(None))) else None
+        invocation = {"server": (server or "codex"), "tool": call.name, "arguments": args}
+        await ctx.send({"type": "mcp_tool_call_begin", "call_id": call.call_id, "invocation": dict(invocation)})
+        start = time.monotonic()
+        try:
+            if call.name == "read_mcp_resource":
+                payload = await self._read_resource(server, uri)
+            elif call.name == "list_mcp_resources":
+                payload = await self._list_resources(server, cursor)
+            else:
+                payload = await self._list_templates(server, cursor)
+        except ToolError as exc:
+            await ctx.send({"type": "mcp_tool_call_end", "call_id": call.call_id, "invocation": invocation,
+                            "duration": _duration(time.monotonic() - start), "result": {"Err": str(exc)}})
+            raise
+        content = _dumps(payload)
+        await ctx.send({"type": "mcp_tool_call_end", "call_id": call.call_id, "invocation": invocation,
+                        "duration": _duration(time.monotonic() - start),
+                        "result": {"Ok": {"content": [{"type": "text", "text": content}], "isError": False}}})
+        return ToolOutput(content, success=True)
+
+    async def _list_resources(self, server: str | None, cursor: str | None) -> dict:
+        if server is not None:
+            try:
+                client = await self._client(server)
+                result = await client.list_resources(cursor)
+            except McpClientError as exc:
+                raise ToolError(f"resources/list failed: {exc}") from None
+            payload: dict = {"server": server,
+                             "resources": [dict({"server": server}, **_ordered(r, _RESOURCE_KEYS))
+                                           for r in result.get("resources") or []]}
+            if result.get("nextCursor"):
+                payload["nextCursor"] = result["nextCursor"]
+            return payload
+        if cursor is not None:
+            raise ToolError("cursor can only be used when a server is specified")
+        by_server = await self._all_pages("resources")
+        return {"resources": [dict({"server": name}, **_ordered(r, _RESOURCE_KEYS)) for name in sorted(by_server) for r in by_server[name]]}
+
+    async def _list_templates(self, server: str | None, cursor: str | None) -> dict:
+        if server is not None:
+            try:
+                client = await self._client(server)
+                result = await client.list_resource_templates(cursor)
+            except McpClientError as exc:
+                raise ToolError(f"resources/templates/list failed: {exc}") from None
+            payload: dict = {"server": server,
+                             "resourceTemplates": [dict({"server": server}, **_ordered(t, _TEMPLATE_KEYS))
+                                                   for t in result.get("resourceTemplates") or []]}
+            if result.get("nextCursor"):
+                payload["nextCursor"] = result["nextCursor"]
+            return payload
+        if cursor is not None:
+            raise ToolError("cursor can only be used when a server is specified")
+        by_server = await self._all_pages("resourceTemplates")
+        return {"resourceTemplates": [dict({"server": name}, **_ordered(t, _TEMPLATE_KEYS)) for name in sorted(by_server)
+                                      for t in by_server[name]]}
+
+    async def _all_pages(self, key: str) -> dict[str, list]:
+        async def one(client: ServerClient):
+            outcome = await client.wait_outcome(client.startup_timeout + 1.0)
+            if outcome is None or outcome.state != "ready":
+                return None
+            collected: list = []
+            cursor = None
+            try:
+                while True:
+                    if key == "resources":
+                        result = await client.list_resources(cursor)
+                    else:
+                        result = await client.list_resource_templates(cursor)
+                    collected.extend(result.get(key) or [])
+                    nxt = result.get("nextCursor")
+                    if not nxt:
+                        return collected
+                    if nxt == cursor:
+                        return None
+                    cursor = nxt
+            except McpClientError:
+                return None
+
+        names = list(self._clients)
+        results = await asyncio.gather(*(one(self._clients[n]) for n in names))
+        return {n: r for n, r in zip(names, results) if r is not None}
+
+    async def _read_resource(self, server: str, uri: str) -> dict:
+        try:
+            client = await self._client(server)
+            result = await client.read_resource(uri)
+        except McpClientError as exc:
+            raise ToolError(f"resources/read failed: {exc}") from None
+        payload = {"server": server, "uri": uri}
+        payload.update(result)
+        return payload

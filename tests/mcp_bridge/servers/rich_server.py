@@ -1,0 +1,66 @@
+"""A stdio MCP server for the bridge tests (the official SDK's MCPServer).
+
+Tools: echo (text), picture (an image block after a text block), add (structured content),
+fail (isError), slow (sleeps), ro (readOnlyHint). Resources: mem://note (text), a template
+mem://item/{id}. argv: [--sleep-before-start SECONDS] [--exit-at-start]"""
+
+import sys
+import time
+
+from mcp.server.mcpserver import MCPServer
+from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
+
+if "--sleep-before-start" in sys.argv:
+    time.sleep(float(sys.argv[sys.argv.index("--sleep-before-start") + 1]))
+if "--exit-at-start" in sys.argv:
+    sys.exit(3)
+
+app = MCPServer("rich", instructions="Rich test server.")
+
+PNG_B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+
+
+@app.tool(description="Echo the text back.")
+def echo(text: str) -> CallToolResult:
+    return CallToolResult(content=[TextContent(type="text", text=text)])
+
+
+@app.tool(description="A one-pixel picture.")
+def picture() -> CallToolResult:
+    return CallToolResult(content=[TextContent(type="text", text="a pixel"),
+                                   ImageContent(type="image", data=PNG_B64, mime_type="image/png")])
+
+
+@app.tool(description="Add two integers.")
+def add(a: int, b: int) -> CallToolResult:
+    return CallToolResult(content=[TextContent(type="text", text=str(a + b))], structured_content={"sum": a + b})
+
+
+@app.tool(description="Always fails.")
+def fail(reason: str = "boom") -> CallToolResult:
+    return CallToolResult(content=[TextContent(type="text", text=f"failed: {reason}")], is_error=True)
+
+
+@app.tool(description="Sleep, then answer.")
+def slow(seconds: float) -> CallToolResult:
+    time.sleep(seconds)
+    return CallToolResult(content=[TextContent(type="text", text="done")])
+
+
+@app.tool(description="Read-only tool.", annotations=ToolAnnotations(read_only_hint=True))
+def ro() -> CallToolResult:
+    return CallToolResult(content=[TextContent(type="text", text="ro")])
+
+
+@app.resource("mem://note", name="note", mime_type="text/plain", description="A note.")
+def note() -> str:
+    return "the note text"
+
+
+@app.resource("mem://item/{id}", name="item", mime_type="text/plain")
+def item(id: str) -> str:
+    return f"item {id}"
+
+
+if __name__ == "__main__":
+    app.run()

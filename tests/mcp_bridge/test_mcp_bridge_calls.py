@@ -1,0 +1,390 @@
+"""McpBridge against real stdio MCP servers spawned by the bridge: the SDK's MCPServer
+(servers/rich_server.py) and the stdlib server the reference capture used
+(servers/mock_mcp_server.py, a copy of refcapture's). Startup events, the tools handed to
+build_tools, tool calls (text, image, structured, isError, timeout, bad arguments), the
+resource tools and the model-visible output compared with the reference transcript.
+
+This directory has no __init__.py and no conftest.py (the `mcp` SDK name must stay importable)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from codex.mcp.core_bridge import McpBridge, call_tool_result_output
+from codex.tools.base import ToolCall, ToolContext, ToolError
+
+HERE = Path(__file__).resolve().parent
+RICH = str(HERE / "servers" / "rich_server.py")
+MOCK = str(HERE / "servers" / "mock_mcp_server.py")
+REPO = HERE.parent.parent
+TRANSCRIPT = REPO / "fixtures" / "app_server" / "transcripts" / "mcp_tools.requests.jsonl"
+WALL = re.compile(r"^Wall time: \d+\.\d{4} seconds\nOutput:")
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def server(path=RICH, *args, **kw):
+    return dict({"command": sys.executable, "args": [path, *args]}, **kw)
+
+
+class Ctx:
+    def __init__(self, services=None):
+        self.events = []
+
+        async def emit(msg):
+            self.events.append(msg)
+
+        self.ctx = ToolContext("thread", "turn", str(HERE), str(HERE), emit=emit, services=services or {})
+
+    def types(self):
+        return [e["type"] for e in self.events]
+
+
+# ---- startup ------------------------------------------------------------------------------
+
+
+def test_startup_events_ready_failed_timeout():
+    async def main():
+        events = []
+        cfg = {"mcp_servers": {
+            "rich": server(),
+            "broken": {"command": "/nonexistent/mcp-server"},
+            "late": server(RICH, "--sleep-before-start", "5", startup_timeout_sec=0.5),
+            "dies": server(RICH, "--exit-at-start"),
+            "off": dict(server(), enabled=False),
+        }}
+        bridge = McpBridge(cfg, cwd=str(HERE), codex_home=str(HERE))
+        t0 = time.monotonic()
+        await bridge.start(events.append)
+        # start() returns at once: only the "starting" updates, in config order, for enabled servers
+        assert events == [{"type": "mcp_startup_update", "server": n, "status": {"state": "starting"}}
+                          for n in ("rich", "broken", "late", "dies")]
+        assert time.monotonic() - t0 < 1.0
+        summary = await bridge.wait_startup(15)
+        await bridge.shutdown()
+        return events, summary
+
+    events, summary = run(main())
+    finals = {e["server"]: e["status"] for e in events[4:] if e["type"] == "mcp_startup_update"}
+    assert finals["rich"] == {"state": "ready"}
+    assert finals["broken"] == {"state": "failed", "error":
+                                "MCP client for `broken` failed to start: No such file or directory (os error 2)"}
+    assert finals["late"] == {"state": "failed", "error": (
+        "MCP client for `late` timed out after 0 seconds. Add or adjust `startup_timeout_sec` in your "
+        "config.toml:\n[mcp_servers.late]\nstartup_timeout_sec = XX")}
+    assert finals["dies"]["state"] == "failed"
+    assert events[-1] == summary
+    assert summary["type"] == "mcp_startup_complete"
+    assert summary["ready"] == ["rich"] and summary["cancelled"] == []
+    failed = {f["server"]: f["error"] for f in summary["failed"]}
+    assert failed == {"broken": "No such file or directory (os error 2)",
+                      "late": "timed out handshaking with MCP server after 500ms",
+                      "dies": "connection closed: initialize response"}
+
+
+def test_required_server_failure_message():
+    async def main():
+        bridge = McpBridge({"mcp_servers": {"need": {"command": "/nonexistent/x", "required": True},
+                                            "ok": server(required=True)}}, cwd=str(HERE), codex_home=str(HERE))
+        await bridge.start(None)
+        failures = await bridge.required_startup_failures()
+        await bridge.shutdown()
+        return bridge, failures
+
+    bridge, failures = run(main())
+    assert failures == [{"server": "need", "error": "No such file or directory (os error 2)"}]
+    assert bridge.required_failure_message(failures) == (
+        "required MCP servers failed to initialize: need: No such file or directory (os error 2)")
+
+
+def test_tools_wait_for_servers_and_skip_failed_ones():
+    async def main():
+        cfg = {"mcp_servers": {
+            "rich": server(RICH, "--sleep-before-start", "0.5", disabled_tools=["slow"]),
+            "mock": server(MOCK, enabled_tools=["echo"]),
+            "late": server(RICH, "--sleep-before-start", "10", startup_timeout_sec=1),
+        }}
+        bridge = McpBridge(cfg, cwd=str(HERE), codex_home=str(HERE))
+        await bridge.start(None)
+        t0 = time.monotonic()
+        tools = await bridge.tools()
+        elapsed = time.monotonic() - t0
+        await bridge.shutdown()
+        return tools, elapsed
+
+    tools, elapsed = run(main())
+    names = sorted(t.canonical_tool_name() for t in tools)
+    assert names == ["mcp__mock__echo", "mcp__rich__add", "mcp__rich__echo", "mcp__rich__fail",
+                     "mcp__rich__picture", "mcp__rich__ro"]
+    assert elapsed < 4  # gave up on `late` at its startup timeout
+    info = next(t for t in tools if t.canonical_tool_name() == "mcp__rich__echo")
+    assert (info.server_name, info.raw_tool_name, info.callable_namespace) == ("rich", "echo", "mcp__rich__")
+
+
+def test_tools_array_matches_reference_request():
+    """build_tools with the bridge's tools renders the namespace the reference sent."""
+    from codex.tools.specs import build_tools
+
+    async def main():
+        bridge = McpBridge({"mcp_servers": {"mockmcp": server(MOCK)}}, cwd=str(HERE), codex_home=str(HERE))
+        await bridge.start(None)
+        tools = await bridge.tools()
+        await bridge.shutdown()
+        return bridge, tools
+
+    bridge, tools = run(main())
+    built = build_tools(None, mcp_tools=tools, mcp_servers=bridge.has_servers)
+    req = json.loads(TRANSCRIPT.read_text().splitlines()[0])["body"]
+    ref_ns = [t for t in req["tools"] if t.get("type") == "namespace" and t["name"].startswith("mcp__")]
+    ours_ns = [t for t in built if t.get("type") == "namespace" and t["name"].startswith("mcp__")]
+    assert ours_ns == ref_ns
+    ref_res = [t["name"] for t in req["tools"] if "mcp_resource" in t.get("name", "")]
+    assert [t["name"] for t in built if "mcp_resource" in t.get("name", "")] == ref_res
+
+
+# ---- calls --------------------------------------------------------------------------------
+
+
+async def _bridge(**servers):
+    bridge = McpBridge({"mcp_servers": servers}, cwd=str(HERE), codex_home=str(HERE))
+    await bridge.start(None)
+    await bridge.tools()
+    return bridge
+
+
+def test_call_output_matches_reference_transcript():
+    """The reference's function_call_output for `echo` via namespace mcp__mockmcp."""
+    lines = [json.loads(line) for line in TRANSCRIPT.read_text().splitlines()]
+    ref_input = lines[1]["body"]["input"]
+    call = next(i for i in ref_input if i.get("type") == "function_call")
+    ref_out = next(i for i in ref_input if i.get("type") == "function_call_output")
+
+    async def main():
+        bridge = await _bridge(mockmcp=server(MOCK))
+        c = Ctx()
+        out = await bridge.handle(ToolCall(call["call_id"], call["name"], arguments=call["arguments"],
+                                           namespace=call["namespace"]), c.ctx)
+        await bridge.shutdown()
+        return out, c
+
+    out, c = run(main())
+    assert out.success is True
+    strip = lambda s: WALL.sub("Wall time: X seconds\nOutput:", s)  # noqa: E731
+    assert strip(out.content) == strip(ref_out["output"])
+    begin, end = c.events
+    assert begin == {"type": "mcp_tool_call_begin", "call_id": "call_mock_1",
+                     "invocation": {"server": "mockmcp", "tool": "echo", "arguments": {"text": "hi from the model"}}}
+    assert end["type"] == "mcp_tool_call_end" and end["invocation"] == begin["invocation"]
+    assert set(end["duration"]) == {"secs", "nanos"}
+    assert end["result"]["Ok"]["content"] == [{"type": "text", "text": "hi from the model"}]
+
+
+def test_flat_qualified_name_and_results():
+    async def main():
+        bridge = await _bridge(rich=server())
+        c = Ctx()
+        outs = {}
+        for name, args in [("picture", "{}"), ("add", '{"a": 2, "b": 3}'), ("fail", '{"reason": "x"}'),
+                           ("echo", "")]:
+            outs[name] = await bridge.handle(ToolCall(f"call_{name}", f"mcp__rich__{name}", arguments=args), c.ctx)
+        await bridge.shutdown()
+        return outs, c
+
+    outs, c = run(main())
+    pic = outs["picture"]
+    assert isinstance(pic.content, list) and pic.success
+    assert WALL.match(pic.content[0]["text"]) and pic.content[0]["type"] == "input_text"
+    assert pic.content[1] == {"type": "input_text", "text": "a pixel"}
+    assert pic.content[2]["type"] == "input_image" and pic.content[2]["detail"] == "high"
+    assert pic.content[2]["image_url"].startswith("data:image/png;base64,iVBOR")
+    assert outs["add"].content.split("\n", 2)[2] == '{"sum":5}' and outs["add"].success
+    assert outs["fail"].content.split("\n", 2)[2] == '[{"type":"text","text":"failed: x"}]'
+    assert outs["fail"].success is False
+    # empty arguments -> no arguments (the server's own validation error comes back)
+    assert outs["echo"].success is False
+    ends = [e for e in c.events if e["type"] == "mcp_tool_call_end"]
+    assert ends[1]["result"]["Ok"]["structuredContent"] == {"sum": 5}
+    assert ends[2]["result"]["Ok"]["isError"] is True
+    begins = [e for e in c.events if e["type"] == "mcp_tool_call_begin"]
+    assert begins[3]["invocation"]["arguments"] is None
+
+
+def test_images_omitted_without_image_input():
+    async def main():
+        bridge = McpBridge({"mcp_servers": {"rich": server()}}, cwd=str(HERE), codex_home=str(HERE),
+                           supports_image_input=False)
+        await bridge.start(None)
+        await bridge.tools()
+        out = await bridge.handle(ToolCall("c", "picture", arguments="{}", namespace="mcp__rich"), Ctx().ctx)
+        await bridge.shutdown()
+        return out
+
+    out = run(main())
+    assert out.content.split("\n", 2)[2] == (
+        '[{"type":"text","text":"a pixel"},{"type":"text","text":'
+        '"<image content omitted because you do not support image input>"}]')
+
+
+def test_tool_timeout_and_invalid_arguments():
+    async def main():
+        bridge = await _bridge(rich=server(tool_timeout_sec=0.5))
+        c = Ctx()
+        t0 = time.monotonic()
+        slow = await bridge.handle(ToolCall("c1", "slow", arguments='{"seconds": 5}', namespace="mcp__rich"), c.ctx)
+        elapsed = time.monotonic() - t0
+        bad = await bridge.handle(ToolCall("c2", "echo", arguments="{not json", namespace="mcp__rich"), c.ctx)
+        await bridge.shutdown()
+        return slow, elapsed, bad, c
+
+    slow, elapsed, bad, c = run(main())
+    assert elapsed < 3
+    assert slow.success is False
+    payload = json.loads(slow.content.split("\n", 2)[2])
+    assert payload[0]["text"].startswith("tool call error: tool call failed for `rich/slow`")
+    assert "timed out" in payload[0]["text"]
+    end = [e for e in c.events if e["type"] == "mcp_tool_call_end"][0]
+    assert "Err" in end["result"] and end["result"]["Err"] == payload[0]["text"]
+    # invalid JSON: no events, upstream's `err: <serde message>`
+    assert bad.success is False
+    assert json.loads(bad.content.split("\n", 2)[2]) == [
+        {"type": "text", "text": "err: key must be a string at line 1 column 2"}]
+    assert [e["call_id"] for e in c.events] == ["c1", "c1"]
+
+
+def test_unknown_calls_answer_like_the_router():
+    async def main():
+        bridge = await _bridge(rich=server())
+        errs = []
+        for call in (ToolCall("c", "nope", arguments="{}"), ToolCall("c", "x", kind="custom"),
+                     ToolCall("c", "missing", arguments="{}", namespace="mcp__rich")):
+            try:
+                await bridge.handle(call, Ctx().ctx)
+            except ToolError as exc:
+                errs.append(str(exc))
+        await bridge.shutdown()
+        return errs
+
+    assert run(main()) == ["unsupported call: nope", "unsupported custom tool call: x",
+                           "unsupported call: mcp__richmissing"]
+
+
+def test_parallel_safety():
+    async def main():
+        bridge = await _bridge(rich=server(), par=server(MOCK, supports_parallel_tool_calls=True))
+        res = (bridge.parallel_safe(ToolCall("c", "ro", namespace="mcp__rich")),
+               bridge.parallel_safe(ToolCall("c", "echo", namespace="mcp__rich")),
+               bridge.parallel_safe(ToolCall("c", "echo", namespace="mcp__par")),
+               bridge.parallel_safe(ToolCall("c", "list_mcp_resources")),
+               bridge.is_mcp_call(ToolCall("c", "echo", namespace="mcp__par")),
+               bridge.is_mcp_call(ToolCall("c", "update_plan")))
+        await bridge.shutdown()
+        return res
+
+    assert run(main()) == (True, False, True, True, True, False)
+
+
+def test_approval_hook_decline():
+    async def main():
+        bridge = await _bridge(rich=server())
+        seen = []
+
+        async def approve(call_id, server_name, tool, arguments, info):
+            seen.append((call_id, server_name, tool, arguments))
+            return "decline"
+
+        c = Ctx({"mcp_tool_approval": approve})
+        out = await bridge.handle(ToolCall("c1", "echo", arguments='{"text": "x"}', namespace="mcp__rich"), c.ctx)
+        await bridge.shutdown()
+        return out, seen, c
+
+    out, seen, c = run(main())
+    assert seen == [("c1", "rich", "echo", {"text": "x"})]
+    assert out.success is False
+    assert out.content.split("\n", 2)[2] == '[{"type":"text","text":"user rejected MCP tool call"}]'
+    assert c.events[-1]["result"] == {"Err": "user rejected MCP tool call"}
+
+
+# ---- resources ----------------------------------------------------------------------------
+
+
+def test_resource_tools():
+    async def main():
+        bridge = await _bridge(rich=server(), mockmcp=server(MOCK))
+        c = Ctx()
+        outs = []
+        for name, args in [("list_mcp_resources", "{}"), ("list_mcp_resources", '{"server": "mockmcp"}'),
+                           ("list_mcp_resource_templates", "{}"),
+                           ("read_mcp_resource", '{"server": "mockmcp", "uri": "mock://greeting"}')]:
+            outs.append(await bridge.handle(ToolCall("r", name, arguments=args), c.ctx))
+        errs = []
+        for name, args in [("list_mcp_resources", '{"cursor": "x"}'), ("read_mcp_resource", '{"server": " ", "uri": "u"}'),
+                           ("read_mcp_resource", '{"server": "nope", "uri": "u"}')]:
+            try:
+                await bridge.handle(ToolCall("r", name, arguments=args), c.ctx)
+            except ToolError as exc:
+                errs.append(str(exc))
+        await bridge.shutdown()
+        return outs, errs, c
+
+    outs, errs, c = run(main())
+    assert json.loads(outs[0].content) == {"resources": [
+        {"server": "mockmcp", "uri": "mock://greeting", "name": "greeting", "mimeType": "text/plain"},
+        {"server": "rich", "uri": "mem://note", "name": "note", "description": "A note.", "mimeType": "text/plain"}]}
+    assert outs[1].content == ('{"server":"mockmcp","resources":[{"server":"mockmcp","uri":"mock://greeting",'
+                               '"name":"greeting","mimeType":"text/plain"}]}')
+    tmpl = json.loads(outs[2].content)["resourceTemplates"]
+    assert [(t["server"], t["uriTemplate"]) for t in tmpl] == [("rich", "mem://item/{id}")]
+    assert outs[3].content == ('{"server":"mockmcp","uri":"mock://greeting","contents":[{"uri":"mock://greeting",'
+                               '"mimeType":"text/plain","text":"hello from the mock MCP server"}]}')
+    assert errs[0] == "cursor can only be used when a server is specified"
+    assert errs[1] == "server must be provided"
+    assert errs[2].startswith("resources/read failed: ")
+    begin = c.events[0]
+    assert begin["invocation"] == {"server": "codex", "tool": "list_mcp_resources", "arguments": {}}
+    end = c.events[1]
+    assert end["result"]["Ok"]["content"][0]["text"] == outs[0].content
+
+
+# ---- output mapping (pure) ----------------------------------------------------------------
+
+
+def test_output_mapping_rules():
+    out = call_tool_result_output({"content": [{"type": "text", "text": "a"}], "structuredContent": None}, 0.00123)
+    assert out.content == 'Wall time: 0.0012 seconds\nOutput:\n[{"type":"text","text":"a"}]'
+    out = call_tool_result_output({"content": [], "isError": True}, 1.5)
+    assert out.content == "Wall time: 1.5000 seconds\nOutput:\n[]" and out.success is False
+    out = call_tool_result_output({"content": [{"type": "image", "data": "data:image/gif;base64,R0", "mimeType": "x",
+                                                "_meta": {"codex/imageDetail": "low"}},
+                                               {"type": "audio", "data": "AA", "mimeType": "audio/wav"}]}, 0)
+    assert out.content[1] == {"type": "input_image", "image_url": "data:image/gif;base64,R0", "detail": "low"}
+    assert out.content[2] == {"type": "input_text", "text": '{"type":"audio","data":"AA","mimeType":"audio/wav"}'}
+    big = "x" * 100_000
+    out = call_tool_result_output({"content": [{"type": "text", "text": big}]}, 0, truncation_tokens=100)
+    assert "tokens truncated" in out.content and len(out.content) < 1000
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("{bad", "key must be a string at line 1 column 2"),
+    ("", None),
+    ("[1,", "EOF while parsing a value at line 1 column 3"),
+    ("{} x", "trailing characters at line 1 column 4"),
+    ("nope", "expected value at line 1 column 1"),
+])
+def test_serde_like_argument_errors(raw, expected):
+    from codex.mcp.core_bridge import _serde_json_error
+
+    if expected is None:
+        return
+    try:
+        json.loads(raw)
+    except json.JSONDecodeError as exc:
+        assert _serde_json_error(exc, raw) == expected
