@@ -189,3 +189,92 @@ def test_account_openai_provider_matches_reference_binary(scratch):
     ref = _reference()
     out = _replay_both(scratch, "account_openai_provider", ref, config="")
     assert _compare_live(out) == []
+
+
+_HTTP_PROBES = [
+    b"GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: x\r\ncontent-length: 0\r\n\r\n",
+    (b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"),
+    (b"GET / HTTP/1.1\r\nHost: x\r\nOrigin: http://example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"),
+]
+
+
+def _http_answers(connect) -> list[bytes]:
+    import re
+    import socket
+    import time
+
+    out = []
+    for probe in _HTTP_PROBES:
+        for _ in range(100):
+            try:
+                s = connect()
+                break
+            except OSError:
+                time.sleep(0.1)
+        s.sendall(probe)
+        s.settimeout(1.0)
+        data = b""
+        try:
+            while True:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+                if b"\r\n\r\n" in data and b" 101 " in data.split(b"\r\n", 1)[0]:
+                    break
+        except socket.timeout:
+            pass
+        s.close()
+        out.append(re.sub(rb"date: [^\r]*\r\n", b"date: <DATE>\r\n", data))
+    return out
+
+
+@pytest.mark.parametrize("kind", ["ws", "unix"])
+def test_listener_http_answers_match_reference_binary(scratch, kind):
+    import socket
+
+    from ._helpers import free_port
+
+    ref = _reference()
+    results = {}
+    for which in ("ref", "ours"):
+        home = os.path.join(scratch, which, "home")
+        codex_home = os.path.join(scratch, which, "codex-home")
+        os.makedirs(home)
+        os.makedirs(codex_home)
+        if kind == "ws":
+            port = free_port()
+            listen = f"ws://127.0.0.1:{port}"
+
+            def connect(port=port):
+                return socket.create_connection(("127.0.0.1", port))
+        else:
+            listen = "unix://"
+            path = os.path.join(codex_home, "app-server-control", "app-server-control.sock")
+
+            def connect(path=path):
+                s = socket.socket(socket.AF_UNIX)
+                s.connect(path)
+                return s
+        argv = [str(ref)] if which == "ref" else [sys.executable, "-m", "codex"]
+        env = _ref_env(home, codex_home) if which == "ref" else server_env(codex_home)
+        proc = subprocess.Popen([*argv, "app-server", "--listen", listen], env=env, cwd=home,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            answers = _http_answers(connect)
+            files = sorted(os.listdir(os.path.join(codex_home, "app-server-control"))) if kind == "unix" else []
+        finally:
+            proc.terminate()
+            out, err = proc.communicate(timeout=10)
+        results[which] = (answers, err.decode().replace(listen, "<LISTEN>").replace(listen[5:], "<ADDR>"), files)
+    assert results["ours"][0] == results["ref"][0]
+    assert results["ours"][2] == results["ref"][2]
+    assert results["ours"][1].startswith(results["ref"][1])

@@ -123,3 +123,41 @@ def test_stdio_exits_when_stdin_closes(tmp_path):
     out, _ = proc.communicate(b"", timeout=20)
     assert proc.returncode == 0 and out == b""
     assert time.monotonic() - start < 15
+
+
+def test_listener_details(tmp_path):
+    """As 0.136.0: the WebSocket banner on stderr, axum's refusal of a plain GET, a 403 for a
+    browser Origin; the control socket 0600 in a 0700 directory beside a startup lock."""
+    import stat
+
+    port = free_port()
+    ws = _spawn(tmp_path, f"ws://127.0.0.1:{port}")
+    sock = tmp_path / "ctl" / "app.sock"
+    ux = _spawn(tmp_path, f"unix://{sock}")
+    try:
+        async def main():
+            r, w = await _connect(lambda: asyncio.open_connection("127.0.0.1", port))
+            w.write(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            await w.drain()
+            plain = await r.read()
+            r, w = await _connect(lambda: asyncio.open_connection("127.0.0.1", port))
+            w.write(b"GET / HTTP/1.1\r\nHost: x\r\nOrigin: http://example.com\r\nConnection: Upgrade\r\n"
+                    b"Upgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    b"Sec-WebSocket-Version: 13\r\n\r\n")
+            await w.drain()
+            origin = await r.read()
+            await _connect(lambda: asyncio.open_unix_connection(str(sock)))
+            return plain, origin
+
+        plain, origin = asyncio.run(main())
+        assert plain.startswith(b"HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain; charset=utf-8\r\n")
+        assert plain.endswith(b"\r\n\r\nConnection header did not include 'upgrade'")
+        assert origin.startswith(b"HTTP/1.1 403 Forbidden\r\n")
+        assert stat.S_IMODE(os.stat(sock).st_mode) == 0o600
+        assert stat.S_IMODE(os.stat(sock.parent).st_mode) == 0o700
+        assert (sock.parent / "app-server-startup.lock").exists()
+    finally:
+        _stop(ws)
+        _stop(ux)
+    err = ws.stderr.read().decode()
+    assert err.startswith(f"codex app-server (WebSockets)\n  listening on: ws://127.0.0.1:{port}\n")

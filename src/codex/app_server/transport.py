@@ -96,7 +96,7 @@ async def run_stdio(server: AppServer, stdin=None, stdout=None) -> None:
 async def _serve_ws_client(server: AppServer, reader, writer, name: str) -> None:
     from .websocket import WebSocket, WebSocketClosed, server_handshake
 
-    if not await server_handshake(reader, writer):
+    if not await server_handshake(reader, writer, unix=name == "unix"):
         writer.close()
         return
     ws = WebSocket(reader, writer)
@@ -127,14 +127,34 @@ async def serve_ws(server: AppServer, host: str, port: int) -> asyncio.AbstractS
 
 
 async def serve_unix(server: AppServer, path: str) -> asyncio.AbstractServer:
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    if os.path.exists(path):
+    """Listen on ``path`` (its directory 0700, the socket 0600, a startup lock file beside it,
+    as 0.136.0 leaves them)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    try:
+        os.chmod(directory, 0o700)
+    except OSError:
+        pass
+    lock = os.path.join(directory, "app-server-startup.lock")
+    if not os.path.exists(lock):
+        open(lock, "a").close()
+    if os.path.exists(path) or os.path.islink(path):
         os.unlink(path)
 
     async def client(reader, writer):
         await _serve_ws_client(server, reader, writer, "unix")
 
-    return await asyncio.start_unix_server(client, path)
+    srv = await asyncio.start_unix_server(client, path)
+    os.chmod(path, 0o600)
+    return srv
+
+
+def ws_banner(listen: str) -> str:
+    """What 0.136.0 prints on stderr once its WebSocket listener is up."""
+    base = "http://" + listen[len("ws://"):]
+    return (f"codex app-server (WebSockets)\n  listening on: {listen}\n  readyz: {base}/readyz\n"
+            f"  healthz: {base}/healthz\n"
+            "  note: binds localhost only (use SSH port-forwarding for remote access)\n")
 
 
 def parse_ws_addr(addr: str) -> tuple[str, int]:
@@ -178,6 +198,8 @@ async def run(server: AppServer, listen: str = "stdio://") -> None:
     if listen.startswith("ws://"):
         host, port = parse_ws_addr(listen[len("ws://"):])
         srv = await serve_ws(server, host, port)
+        sys.stderr.write(ws_banner(listen))
+        sys.stderr.flush()
         try:
             await _wait_for_signal()
         finally:

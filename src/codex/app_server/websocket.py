@@ -2,8 +2,8 @@
 and ``app-server proxy``-like tools) and text frames. One JSON-RPC message per text frame.
 
 The app-server speaks it on ``ws://IP:PORT`` and on ``unix://`` sockets (the reference's
-control socket is WebSocket over a Unix stream too). ``GET /readyz`` and ``/healthz``
-without an upgrade answer ``200 OK``.
+control socket is WebSocket over a Unix stream too); see ``server_handshake`` for the HTTP
+answers (probed on 0.136.0).
 """
 
 from __future__ import annotations
@@ -39,32 +39,71 @@ async def _read_head(reader: asyncio.StreamReader) -> tuple[str, dict[str, str]]
     return lines[0], headers
 
 
-async def server_handshake(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
-    """Answer the HTTP upgrade; False (connection answered and to be closed) otherwise."""
+def _http_date() -> str:
+    from email.utils import formatdate
+
+    return formatdate(usegmt=True)
+
+
+def _axum_rejection(method: str, headers: dict[str, str]) -> str | None:
+    """What axum's ``WebSocketUpgrade`` extractor answers a request it refuses (400)."""
+    if method != "GET":
+        return "Request method must be `GET`"
+    if "upgrade" not in headers.get("connection", "").lower():
+        return "Connection header did not include 'upgrade'"
+    if headers.get("upgrade", "").lower() != "websocket":
+        return "`Upgrade` header did not include 'websocket'"
+    if not headers.get("sec-websocket-key"):
+        return "`Sec-WebSocket-Key` header missing"
+    if headers.get("sec-websocket-version") != "13":
+        return "`Sec-WebSocket-Version` header did not include '13'"
+    return None
+
+
+async def server_handshake(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *,
+                           unix: bool = False) -> bool:
+    """Answer the HTTP upgrade as 0.136.0 does; False (answered, or dropped, and to be closed)
+    when the request is not an upgrade.
+
+    TCP (axum): ``GET /readyz`` and ``/healthz`` answer 200; a request with an ``Origin``
+    header 403; anything else that is not a valid upgrade 400 with axum's reason; the 101
+    carries a ``date``. Unix socket: no HTTP answers at all, the connection is just closed."""
     try:
         request_line, headers = await _read_head(reader)
     except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
         return False
     parts = request_line.split()
+    method = parts[0] if parts else ""
     path = parts[1] if len(parts) > 1 else "/"
-    key = headers.get("sec-websocket-key")
-    if "websocket" not in headers.get("upgrade", "").lower() or not key:
-        if path in ("/readyz", "/healthz"):
-            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
-        else:
-            writer.write(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+    key = headers.get("sec-websocket-key", "")
+    if unix:
+        if _axum_rejection(method, headers) is not None:
+            return False
+        writer.write((
+            "HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: websocket\r\n"
+            f"sec-websocket-accept: {accept_key(key)}\r\n\r\n").encode())
+        await writer.drain()
+        return True
+    date = _http_date()
+    if "origin" in headers:
+        writer.write(f"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\ndate: {date}\r\n\r\n".encode())
         await writer.drain()
         return False
-    writer.write(
-        (
-            "HTTP/1.1 101 Switching Protocols\r\n"
-            "upgrade: websocket\r\n"
-            "connection: Upgrade\r\n"
-            f"sec-websocket-accept: {accept_key(key)}\r\n"
-            f"x-codex-websocket-max-unfragmented-message-bytes: {MAX_MESSAGE_BYTES}\r\n"
-            "\r\n"
-        ).encode()
-    )
+    rejection = _axum_rejection(method, headers)
+    if rejection is not None:
+        if method == "GET" and path in ("/readyz", "/healthz"):
+            writer.write(f"HTTP/1.1 200 OK\r\ncontent-length: 0\r\ndate: {date}\r\n\r\n".encode())
+        else:
+            body = rejection.encode()
+            status = "405 Method Not Allowed" if method != "GET" else "400 Bad Request"
+            writer.write((
+                f"HTTP/1.1 {status}\r\ncontent-type: text/plain; charset=utf-8\r\n"
+                f"content-length: {len(body)}\r\ndate: {date}\r\n\r\n").encode() + body)
+        await writer.drain()
+        return False
+    writer.write((
+        "HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: websocket\r\n"
+        f"sec-websocket-accept: {accept_key(key)}\r\ndate: {date}\r\n\r\n").encode())
     await writer.drain()
     return True
 
