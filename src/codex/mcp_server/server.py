@@ -28,6 +28,7 @@ import time
 from typing import Any
 
 from . import tools as T
+from .wire import canonical
 
 SERVER_NAME = "codex-mcp-server"
 SERVER_TITLE = "Codex"
@@ -90,6 +91,7 @@ class ThreadEvents:
         self.held: list[tuple[str, dict]] = []
         self.queue: asyncio.Queue = asyncio.Queue()
         self.consumer: asyncio.Task | None = None
+        self.turn_started: float | None = None
 
     def push(self, sub_id: str, msg: dict[str, Any]) -> None:
         kind = msg.get("type")
@@ -101,7 +103,19 @@ class ThreadEvents:
         if kind in _TERMINAL:
             self._release()
         self._flush(sub_id)
+        if kind == "task_started":
+            self.turn_started = time.time()
+        elif kind == "turn_aborted" and msg.get("completed_at") is None:
+            now = time.time()
+            msg = dict(msg, completed_at=int(now))
+            if self.turn_started is not None and msg.get("duration_ms") is None:
+                msg["duration_ms"] = int((now - self.turn_started) * 1000)
+        msg = canonical(msg)
         if kind == "item_started" and "started_at_ms" not in msg:
+            item = msg.get("item")
+            if isinstance(item, dict) and item.get("type") == "AgentMessage" and not item.get("content"):
+                # the reference starts an agent message with one empty text part
+                msg = dict(msg, item=dict(item, content=[{"type": "Text", "text": ""}]))
             msg = dict(msg, started_at_ms=int(time.time() * 1000))
         elif kind == "item_completed" and "completed_at_ms" not in msg:
             msg = dict(msg, completed_at_ms=int(time.time() * 1000))
@@ -138,7 +152,7 @@ class McpServer:
         self.client_info: dict[str, Any] = {}
         self._next_id = 0
         self._pending: dict[str, asyncio.Future] = {}
-        self._running: dict[str, str] = {}          # tools/call id -> thread id
+        self._running: dict[str, tuple[str, str]] = {}   # tools/call id -> (thread id, turn id)
         self._threads: dict[str, ThreadEvents] = {}
         self._tasks: set[asyncio.Task] = set()
         self._app: Any = None
@@ -377,7 +391,7 @@ class McpServer:
                                     "id": ""})
         self.notify("codex/event", {"_meta": meta, "msg": {"type": "mcp_startup_complete", "ready": [],
                                                            "failed": [], "cancelled": []}, "id": ""})
-        self._running[_key(rid)] = tid
+        self._running[_key(rid)] = (tid, _id_str(rid))
         await self._take(state)
         await client.request("turn/start", {
             "threadId": tid, "input": [{"type": "text", "text": prompt, "text_elements": []}],
@@ -421,10 +435,10 @@ class McpServer:
         state = self._threads.get(tid)
         if state is None:
             state = self._threads[tid] = ThreadEvents(session)
-        self._running[_key(rid)] = tid
         await self._take(state)
-        await client.request("turn/start", {
+        turn = await client.request("turn/start", {
             "threadId": tid, "input": [{"type": "text", "text": prompt, "text_elements": []}]})
+        self._running[_key(rid)] = (tid, turn["turn"]["id"])
         await self._run(rid, tid, state)
 
     async def _take(self, state: ThreadEvents) -> None:
@@ -546,11 +560,12 @@ class McpServer:
     async def _cancel(self, request_id: Any) -> None:
         """`notifications/cancelled`: interrupt the thread's turn; the tools/call gets no answer
         (the reference's behaviour)."""
-        tid = self._running.pop(_key(request_id), None)
-        if tid is None or self._client is None:
+        running = self._running.pop(_key(request_id), None)
+        if running is None or self._client is None:
             return
+        tid, turn_id = running
         try:
-            await self._client.request("turn/interrupt", {"threadId": tid})
+            await self._client.request("turn/interrupt", {"threadId": tid, "turnId": turn_id})
         except Exception as exc:  # noqa: BLE001
             log.error("failed to interrupt thread %s: %s", tid, exc)
 
@@ -564,6 +579,10 @@ class McpServer:
         if self._app is not None:
             svc = self._app.state.get("threads")
             if svc is not None:
+                # the in-process approval requests we never answered (see `_drain`)
+                for t in list(svc.threads.values()):
+                    for task in list(t.pending_requests):
+                        task.cancel()
                 try:
                     await svc.shutdown()
                 except Exception:  # noqa: BLE001 - best effort at exit

@@ -1,0 +1,126 @@
+"""`codex mcp-server` against the reference's transcripts (fixtures/mcp_server/transcripts,
+captured from codex-cli 0.136.0): each scenario's client script is replayed against our server
+(a subprocess, the loopback marker model as the model) and the whole transcript is compared with
+the capture after normalization (paths, UUIDs by first appearance, times, durations, pids)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .replay import TRANSCRIPTS, event_types, load_transcript, normalized, protocol_messages, replay
+
+
+def _mask(transcript: list[dict]) -> list[dict]:
+    def walk(v):
+        if isinstance(v, dict):
+            return {k: ("<PID>" if k == "process_id" and isinstance(x, str)
+                        else "<DURATION>" if k == "duration" and isinstance(x, dict)
+                        else walk(x)) for k, x in v.items()}
+        if isinstance(v, list):
+            return [walk(x) for x in v]
+        return v
+    return walk(transcript)
+
+
+def _lines(transcript: list[dict]) -> list[str]:
+    return [json.dumps(t) for t in normalized(_mask(transcript))]
+
+
+def _assert_same(capture: list[dict], ours: list[dict]) -> None:
+    import difflib
+
+    a, b = _lines(capture), _lines(ours)
+    if a != b:
+        diff = "\n".join(difflib.unified_diff(a, b, "reference", "ours", lineterm="", n=1))
+        pytest.fail(f"transcripts differ:\n{diff[:20000]}")
+
+
+_cache: dict[str, object] = {}
+
+
+def _ours(name: str):
+    if name not in _cache:
+        _cache[name] = replay(name, "ours")
+    return _cache[name]
+
+
+@pytest.mark.parametrize("name", [
+    "mcp_handshake",
+    "mcp_handshake_2024_11_05",
+    "mcp_codex_tool_call",
+    "mcp_exec_approval_approved",
+    "mcp_exec_approval_denied",
+])
+def test_transcript_identical(name):
+    result = _ours(name)
+    _assert_same(load_transcript(name), result.transcript)
+    assert result.exit_code == 0
+
+
+@pytest.mark.parametrize("name", ["mcp_handshake", "mcp_exec_approval_denied"])
+def test_stderr_lines(name):
+    """The tracing ERROR lines the reference writes (timestamps aside)."""
+    def lines(text: str) -> list[str]:
+        return [line.split(" ", 1)[1] for line in text.splitlines() if line.strip()]
+
+    expected = (TRANSCRIPTS / f"{name}.stderr.txt").read_text()
+    assert lines(_ours(name).stderr) == lines(expected)
+
+
+def test_codex_tool_call_events_and_result():
+    result = _ours("mcp_codex_tool_call")
+    kinds = event_types(result.transcript, request_id=2)
+    assert kinds[:3] == ["session_configured", "mcp_startup_complete", "task_started"]
+    assert kinds[-1] == "task_complete"
+    results = [t["msg"] for t in result.transcript if t["dir"] == "s2c" and "result" in t["msg"]]
+    thread_id = results[1]["result"]["structuredContent"]["threadId"]
+    assert results[1]["result"]["content"] == [{"type": "text", "text": "Hello from the mock model."}]
+    # codex-reply (threadId, then the deprecated conversationId) continues the same thread
+    assert [r["result"]["structuredContent"]["threadId"] for r in results[1:]] == [thread_id] * 3
+
+
+def test_patch_approval_protocol():
+    """Known core difference: our core applies the patch without asking under `untrusted` +
+    `workspace-write` and emits no FileChange items / turn_diff; the protocol around it (result)
+    matches."""
+    name = "mcp_patch_approval_approved"
+    result = _ours(name)
+    capture = load_transcript(name)
+    ours_results = [t["msg"] for t in protocol_messages(normalized(result.transcript))
+                    if t["dir"] == "s2c" and "result" in t["msg"]]
+    cap_results = [t["msg"] for t in protocol_messages(normalized(capture))
+                   if t["dir"] == "s2c" and "result" in t["msg"]]
+    assert ours_results == cap_results
+    kinds = event_types(result.transcript)
+    assert "patch_apply_begin" in kinds and "patch_apply_end" in kinds
+
+
+@pytest.mark.xfail(reason="core: apply_patch is auto-approved under untrusted+workspace-write; "
+                          "no FileChange items / turn_diff events", strict=False)
+def test_patch_approval_transcript_identical():
+    name = "mcp_patch_approval_approved"
+    _assert_same(load_transcript(name), _ours(name).transcript)
+
+
+def test_cancel_protocol():
+    """notifications/cancelled aborts the turn (turn_aborted, reason interrupted) and the
+    cancelled tools/call is never answered."""
+    name = "mcp_codex_cancel"
+    result = _ours(name)
+    answered = [t["msg"]["id"] for t in result.transcript if t["dir"] == "s2c" and "id" in t["msg"]
+                and "method" not in t["msg"]]
+    assert answered == [1]
+    aborted = [t["msg"]["params"]["msg"] for t in result.transcript
+               if t["msg"].get("method") == "codex/event"
+               and t["msg"]["params"]["msg"]["type"] == "turn_aborted"]
+    assert len(aborted) == 1
+    assert aborted[0]["turn_id"] == "2" and aborted[0]["reason"] == "interrupted"
+    assert set(aborted[0]) == {"type", "turn_id", "reason", "completed_at", "duration_ms"}
+
+
+@pytest.mark.xfail(reason="core: an interrupted turn kills the command and records no aborted "
+                          "function_call_output / <turn_aborted> message / token_count", strict=False)
+def test_cancel_transcript_identical():
+    name = "mcp_codex_cancel"
+    _assert_same(load_transcript(name), _ours(name).transcript)
