@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the tests need on a fresh Debian/Ubuntu machine, then run the whole suite.
 #   system packages (libseccomp-dev, bubblewrap, tmux), a venv with our package built with its
-#   compiled modules plus the test deps, and the reference Codex 0.136.0 from npm.
+#   compiled modules plus the test deps, and the reference Codex 0.136.0 and its TypeScript SDK from npm.
 # Extra arguments go to pytest. pytest's exit code 5 (no tests collected) counts as a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +32,11 @@ REF=.reference/node_modules/@openai/codex/vendor/x86_64-unknown-linux-musl/bin/c
 if [ ! -x "$REF" ]; then
   echo "==> installing the reference Codex 0.136.0 from npm"
   npm install --silent --no-audit --no-fund --prefix .reference @openai/codex@0.136.0-linux-x64
+fi
+SDK=.sdk/node_modules/@openai/codex-sdk/package.json
+if [ ! -f "$SDK" ]; then
+  echo "==> installing the Codex TypeScript SDK 0.136.0 from npm (tests/parity/test_ts_sdk.py)"
+  npm install --silent --no-audit --no-fund --omit=optional --save-exact --prefix .sdk @openai/codex-sdk@0.136.0
 fi
 
 echo "==> running the tests"
