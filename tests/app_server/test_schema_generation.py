@@ -68,3 +68,24 @@ def test_experimental_markers():
     assert len(model["experimental_methods"]) == 27
     assert ["ThreadStartParams", "mockExperimentalField"] in model["experimental_fields"]
     assert "ThreadTurnsListParams" in model["experimental_method_types"]
+
+
+def test_cli_errors(tmp_path):
+    """anyhow-style failures as 0.136.0 prints them."""
+    (tmp_path / "afile").write_text("")
+    env = server_env(str(tmp_path))
+    cases = [
+        (["generate-ts", "--out", str(tmp_path / "afile")],
+         f"Error: Failed to create output directory {tmp_path / 'afile'}\n\nCaused by:\n    File exists (os error 17)\n"),
+        (["generate-json-schema", "--out", str(tmp_path / "afile" / "x")],
+         f"Error: Failed to create output directory {tmp_path / 'afile' / 'x'}\n\nCaused by:\n    Not a directory (os error 20)\n"),
+        (["generate-ts", "--out", str(tmp_path / "ts"), "-p", "/nonexistent/prettier"],
+         "Error: Failed to invoke Prettier at /nonexistent/prettier\n\nCaused by:\n    No such file or directory (os error 2)\n"),
+        (["generate-ts", "--out", str(tmp_path / "ts2"), "-p", "/bin/false"],
+         "Error: Prettier failed with status exit status: 1\n"),
+        (["--listen", "off"], "Error: no transport configured; use --listen or enable remote control\n"),
+    ]
+    for args, want in cases:
+        proc = subprocess.run([sys.executable, "-m", "codex", "app-server", *args], env=env,
+                              capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+        assert (proc.returncode, proc.stdout, proc.stderr.decode()) == (1, b"", want), args

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import sys
-
 from codex._stdio import err as _err
 
 
@@ -25,6 +23,9 @@ def serve_cmd(invocation) -> int:
         _err(f"Error: {exc}\n")
         return 1
     listen = "stdio://" if values.get("stdio") else (values.get("listen") or "stdio://")
+    if listen == "off" and not values.get("remote_control"):
+        _err("Error: no transport configured; use --listen or enable remote control\n")
+        return 1
     server = AppServer(
         cli_overrides=invocation.config_overrides,
         enable=values.get("enable") or (),
@@ -49,20 +50,76 @@ def serve_cmd(invocation) -> int:
     return 0
 
 
+class _Failure(Exception):
+    """anyhow-style error: ``Error: <context>`` then ``Caused by:`` the OS error."""
+
+    def __init__(self, context: str, cause: OSError | str | None = None):
+        super().__init__(context)
+        self.context = context
+        self.cause = cause
+
+    def render(self) -> str:
+        text = f"Error: {self.context}\n"
+        if self.cause is not None:
+            cause = self.cause
+            if isinstance(cause, OSError):
+                cause = f"{cause.strerror} (os error {cause.errno})"
+            text += f"\nCaused by:\n    {cause}\n"
+        return text
+
+
+def _ensure_dir(path: str) -> None:
+    import os
+
+    try:
+        os.makedirs(path, exist_ok=True)
+        if not os.path.isdir(path):
+            raise FileExistsError(17, "File exists")
+    except OSError as exc:
+        raise _Failure(f"Failed to create output directory {path}", exc) from None
+
+
 def generate_json_schema_cmd(invocation) -> int:
     from .schema_gen import write_json_schema
 
-    write_json_schema(invocation.values["out"], experimental=bool(invocation.values.get("experimental")))
+    out = invocation.values["out"]
+    try:
+        _ensure_dir(out)
+        write_json_schema(out, experimental=bool(invocation.values.get("experimental")))
+    except _Failure as exc:
+        _err(exc.render())
+        return 1
+    except OSError as exc:
+        _err(_Failure(f"Failed to write JSON schema to {out}", exc).render())
+        return 1
     return 0
 
 
 def generate_ts_cmd(invocation) -> int:
+    import os
+    import subprocess
+
     from .schema_gen import write_typescript
 
-    write_typescript(invocation.values["out"], experimental=bool(invocation.values.get("experimental")),
-                     prettier=invocation.values.get("prettier"))
+    out = invocation.values["out"]
+    prettier = invocation.values.get("prettier")
+    try:
+        _ensure_dir(out)
+        _ensure_dir(os.path.join(out, "v2"))
+        paths = write_typescript(out, experimental=bool(invocation.values.get("experimental")))
+        if prettier and paths:
+            try:
+                proc = subprocess.run([prettier, "--write", "--log-level", "warn", *paths])
+            except OSError as exc:
+                raise _Failure(f"Failed to invoke Prettier at {prettier}", exc) from None
+            if proc.returncode != 0:
+                status = (f"exit status: {proc.returncode}" if proc.returncode >= 0
+                          else f"signal: {-proc.returncode}")
+                raise _Failure(f"Prettier failed with status {status}")
+    except _Failure as exc:
+        _err(exc.render())
+        return 1
+    except OSError as exc:
+        _err(_Failure(f"Failed to write TypeScript to {out}", exc).render())
+        return 1
     return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(0)

@@ -380,12 +380,9 @@ def typescript_files(experimental: bool = False) -> dict[str, str]:
     return ts_render.render(_model(), experimental)
 
 
-def write_typescript(out_dir: str, experimental: bool = False, prettier: str | None = None) -> None:
+def write_typescript(out_dir: str, experimental: bool = False) -> list[str]:
+    """Write the TS files; returns their paths (for an optional Prettier run)."""
     os.makedirs(os.path.join(out_dir, "v2"), exist_ok=True)
     files = typescript_files(experimental)
     _write_tree(out_dir, files)
-    if prettier:
-        import subprocess
-
-        paths = [os.path.join(out_dir, rel) for rel in sorted(files)]
-        subprocess.run([prettier, "--write", "--log-level", "warn", *paths], check=True)
+    return [os.path.join(out_dir, rel) for rel in sorted(files)]
