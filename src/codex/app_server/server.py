@@ -6,20 +6,25 @@ with code -32600 as the reference words it:
 
 1. the method must be a ``ClientRequest`` variant: ``Invalid request: unknown variant `x`,
    expected one of `initialize`, ...``;
-2. ``params`` must deserialize (serde-style): ``Invalid request: missing field `params```,
-   ``Invalid request: missing field `threadId```, ...;
+2. ``params`` must deserialize as serde would into the reference's type (``serde_check``,
+   driven by the protocol's schema model): ``Invalid request: missing field `params```,
+   ``Invalid request: missing field `threadId```, ``invalid type: string "x", expected u32``,
+   ``unknown variant `x`, expected one of ...``;
 3. ``initialize`` twice: ``Already initialized``; anything else before it: ``Not initialized``;
 4. experimental methods (and experimental params fields) need the ``experimentalApi``
    capability: ``<method> requires experimentalApi capability``.
 
-Unparseable lines, unknown notifications and responses to nothing are ignored.
+Unparseable lines, batch arrays, requests whose id is neither an integer nor a string,
+unknown notifications and responses to nothing are ignored.
 
 Registering methods
 -------------------
 A handler is ``async def handler(params: dict | None, conn: Connection) -> dict | Struct``;
 it receives the validated raw ``params`` (``None`` for methods without params) and returns
-the ``result``. Raise ``JsonRpcError`` (``invalid_request(msg)``, ``internal_error(msg)``)
-to answer with an error; any other exception becomes -32603 with its message. ::
+the ``result``. Raise ``JsonRpcError`` (``invalid_request(msg)`` -32600,
+``invalid_params(msg)`` -32602, ``internal_error(msg)`` -32603, or ``JsonRpcError(code, msg,
+data)``) to answer with an error; any other exception becomes -32603 with its message. A
+method nobody registered answers -32601 ``<method> is not implemented in this build``. ::
 
     from codex.app_server.server import MethodRegistry, invalid_request
 
@@ -40,13 +45,16 @@ Inside a handler:
 * ``conn.notify(method, params)``: a server notification to this client (dropped only
   when the client opted out of that method at initialize);
 * ``conn.server.broadcast(method, params)``: to every initialized connection;
-* ``await conn.request(method, params)``: a server -> client request; returns the client's
-  ``result`` or raises ``JsonRpcError`` with the client's error;
+* ``await conn.request(method, params, id_sink=None)``: a server -> client request (ids
+  0, 1, ... per connection; ``id_sink`` list receives the id before it is sent); returns
+  the client's ``result`` or raises ``JsonRpcError`` with the client's error (or
+  ``ConnectionError`` when the connection closes first);
 * ``conn.after_response(fn)``: ``fn()`` runs right after this request's response is queued
   (for notifications the reference sends after a response, e.g. ``account/login/completed``);
 * ``conn.server``: the shared ``AppServer`` (``config()``, ``codex_home``, ``state`` dict
   for per-server singletons); ``conn.state``: a dict for per-connection state;
-  ``conn.experimental_api``, ``conn.client_info``.
+  ``conn.on_close(fn)``: cleanup when the client goes; ``conn.experimental_api``,
+  ``conn.client_info``. ``conn.notify`` may be called from any thread.
 
 Every request runs in its own task: a long ``command/exec`` does not block the connection.
 """
