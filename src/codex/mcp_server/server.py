@@ -410,7 +410,7 @@ class McpServer:
             log.error("Failed to parse Codex tool call reply parameters: %s", exc)
             self.respond(rid, tool_result(f"Failed to parse configuration for Codex tool: {exc}", is_error=True))
             return None
-        raw_id = p.get("threadId") or p.get("conversationId")
+        raw_id = p["threadId"] if "threadId" in p else p.get("conversationId")
         if raw_id is None:
             msg = "Failed to parse thread_id: either threadId or conversationId must be provided"
             log.error("%s", msg)

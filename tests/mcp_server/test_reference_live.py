@@ -1,0 +1,67 @@
+"""Live differential runs: the same client script (a capture's c2s half) against the reference
+binary (`codex mcp-server` of codex-cli 0.136.0) and ours, each with its own loopback marker
+model; stdout compared line by line, byte for byte once ids, paths, times, durations and pids are
+masked. Skipped when the reference is unavailable (see tests/parity/reference.py)."""
+from __future__ import annotations
+
+import difflib
+import re
+
+import pytest
+
+from parity.reference import ReferenceUnavailable, find_reference, reference_required
+
+from .replay import replay
+
+pytestmark = pytest.mark.reference
+
+_MASKS = [
+    (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<UUID>"),
+    (re.compile(r"/var/tmp/codex-parity/[^\"/\\]+"), "<ROOT>"),
+    (re.compile(r'"(\w*(?:_at|_ms))":\d+'), r'"\1":0'),
+    (re.compile(r'"process_id":"\d+"'), '"process_id":"<PID>"'),
+    (re.compile(r'"nanos":\d+'), '"nanos":0'),
+    (re.compile(r'"secs":\d+'), '"secs":0'),
+    (re.compile(r"Chunk ID: \w+"), "Chunk ID: <ID>"),
+    (re.compile(r"Wall time: [\d.]+"), "Wall time: <T>"),
+    (re.compile(r"\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d"), "<TS>"),
+    (re.compile(r"sessions/\d+/\d+/\d+"), "sessions/<D>"),
+    (re.compile(r"<current_date>[^<]*<"), "<current_date><D><"),
+    (re.compile(r"codex_cli_rs/0\.136\.0 \([^)]*\) \w+"), "codex_cli_rs/0.136.0 (<OS>) <TERM>"),
+]
+
+
+def _canon(raw_lines: list[bytes]) -> list[str]:
+    out = []
+    for raw in raw_lines:
+        s = raw.decode("utf-8", "replace").rstrip("\n")
+        for rx, repl in _MASKS:
+            s = rx.sub(repl, s)
+        out.append(s)
+    return out
+
+
+@pytest.fixture(scope="module")
+def reference():
+    try:
+        return find_reference()
+    except ReferenceUnavailable as exc:
+        if reference_required():
+            pytest.fail(f"reference Codex required but unavailable: {exc}", pytrace=False)
+        pytest.skip(f"reference Codex unavailable: {exc}")
+
+
+@pytest.mark.parametrize("name", [
+    "mcp_handshake",
+    "mcp_handshake_2024_11_05",
+    "mcp_codex_tool_call",
+    "mcp_exec_approval_approved",
+    "mcp_exec_approval_denied",
+])
+def test_stdout_identical_to_reference(reference, name):
+    ref = replay(name, "reference")
+    ours = replay(name, "ours")
+    a, b = _canon(ref.raw_lines), _canon(ours.raw_lines)
+    if a != b:
+        diff = "\n".join(difflib.unified_diff(a, b, "reference", "ours", lineterm="", n=1))
+        pytest.fail(f"stdout differs:\n{diff[:20000]}")
