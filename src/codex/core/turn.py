@@ -25,8 +25,9 @@ def _message_text(item: Any) -> str:
                    if getattr(c, "type", None) in (None, "output_text") or hasattr(c, "text"))
 
 
-def _user_inputs_to_content(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _user_inputs_to_content(inputs: list[dict[str, Any]], cwd: str | None = None) -> list[dict[str, Any]]:
     content: list[dict[str, Any]] = []
+    images = 0
     for inp in inputs:
         kind = inp.get("type")
         if kind == "text":
@@ -35,7 +36,8 @@ def _user_inputs_to_content(inputs: list[dict[str, Any]]) -> list[dict[str, Any]
             content.append({"type": "input_image", "image_url": inp.get("image_url") or inp.get("url")})
         elif kind == "localImage":
             from codex.core.images import local_image_content
-            content.extend(local_image_content(inp.get("path", "")))
+            images += 1
+            content.extend(local_image_content(inp.get("path", ""), images, cwd))
     return content
 
 
@@ -112,6 +114,11 @@ class Turn:
             error = exc.message
             await self.emit({"type": "error", "message": exc.message,
                              "codex_error_info": exc.info})
+        except Exception as exc:  # noqa: BLE001 - a bug must end the turn, not hang the face
+            import logging
+            logging.getLogger("codex_core::codex").debug("turn failed", exc_info=True)
+            error = f"{type(exc).__name__}: {exc}"
+            await self.emit({"type": "error", "message": error, "codex_error_info": "other"})
         finally:
             if s.active_turn is self:
                 s.active_turn = None
@@ -141,7 +148,8 @@ class Turn:
 
     async def record_user_input(self, inputs: list[dict[str, Any]]) -> None:
         s = self.session
-        item = {"type": "message", "role": "user", "content": _user_inputs_to_content(inputs)}
+        item = {"type": "message", "role": "user",
+                "content": _user_inputs_to_content(inputs, s.settings.cwd)}
         s.history.append(item)
         self.record(("response_item", item))
         uid = new_item_id()
@@ -251,7 +259,10 @@ class Turn:
             meta["request_kind"] = "turn"
             meta["window_id"] = f"{s.thread_id}:0"
             self._turn_meta = meta
-        ua = R.exec_user_agent(st.environ) if st.originator == "codex_exec" else R.user_agent(st.originator)
+        if st.source == "exec":
+            ua = R.user_agent(st.originator, f"codex_exec; {R.CLI_VERSION}", st.environ)
+        else:
+            ua = R.user_agent(st.originator)
         return R.build_headers(thread_id=s.thread_id, window_id=f"{s.thread_id}:0",
                                turn_metadata=self._turn_meta,
                                beta_features=["terminal_resize_reflow"],

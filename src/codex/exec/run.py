@@ -144,6 +144,10 @@ async def _session(opts: ExecOptions, config: Any) -> int:
     svc_hook_add_dirs = list(opts.add_dirs)
 
     def hook(settings: Any) -> None:
+        # the SDKs name themselves (e.g. codex_sdk_ts) through this variable, as upstream reads it
+        override = os.environ.get("CODEX_INTERNAL_ORIGINATOR_OVERRIDE")
+        if override:
+            settings.originator = override
         if svc_hook_add_dirs:
             from codex.sandbox import policy as pol
             settings.add_dirs = svc_hook_add_dirs
