@@ -127,6 +127,11 @@ class Session:
             install_system_skills(s.codex_home)
         except OSError:
             pass
+        try:
+            # where the reference keeps shell environment snapshots (empty once it exits)
+            os.makedirs(os.path.join(s.codex_home, "shell_snapshots"), exist_ok=True)
+        except OSError:
+            pass
         if resume_path is not None:
             self._load_history(resume_path)
             self.recorder = RolloutRecorder.resume(s.codex_home, resume_path,

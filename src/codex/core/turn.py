@@ -55,6 +55,7 @@ class Turn:
         self._tools: list[dict[str, Any]] | None = None
         self._router: Any = None
         self._inflight: list[asyncio.Task] = []
+        self._turn_diff: Any = None
 
     # -- events ------------------------------------------------------------------------------
 
@@ -323,6 +324,7 @@ class Turn:
                     if ev.token_usage is not None:
                         self._update_usage(_usage_dict(ev.token_usage))
                     await self._token_count()
+                    await self.emit_turn_diff()
                     return follow_up
         except E.ModelError as err:
             for _, t in pending:
@@ -454,8 +456,23 @@ class Turn:
             approval_policy=st.approval_policy, sandbox_policy=st.sandbox_policy.to_json(),
             config=config, ephemeral=st.ephemeral, emit=self._tool_emit,
             services={"session": s, "turn": self, "unified_exec": s.unified_exec,
+                      "turn_diff": self.turn_diff_tracker(),
                       "settings": st, "request_user_input": self._ask_user,
                       "ask": self._ask})
+
+    def turn_diff_tracker(self):
+        if self._turn_diff is None:
+            from codex.core.turn_diff import TurnDiffTracker
+            self._turn_diff = TurnDiffTracker.for_cwd(self.session.settings.cwd)
+        return self._turn_diff
+
+    async def emit_turn_diff(self) -> None:
+        """`turn_diff` with the turn's aggregated diff, when its patches changed anything."""
+        if self._turn_diff is None:
+            return
+        diff = self._turn_diff.get_unified_diff()
+        if diff:
+            await self.emit({"type": "turn_diff", "unified_diff": diff})
 
     async def _ask(self, key: tuple, msg: dict[str, Any]) -> Any:
         """A request event whose answer comes back as an op (approvals ...)."""

@@ -89,9 +89,14 @@ async def run_verified(action: Any, call: ToolCall, ctx: ToolContext) -> ToolOut
     else:
         code, stdout, stderr = await _apply_in_sandbox(action, ctx)
     wall = time.monotonic() - start
+    if tracker is not None:
+        tracker.on_patch_end(code == 0)
     await ctx.send({"type": "patch_apply_end", "call_id": call.call_id, "turn_id": ctx.turn_id,
                     "stdout": stdout, "stderr": stderr, "success": code == 0, "changes": changes,
                     "status": "completed" if code == 0 else "failed"})
+    turn = ctx.services.get("turn")
+    if turn is not None:
+        await turn.emit_turn_diff()
     return ToolOutput(format_freeform(code, wall, stdout + stderr), success=code == 0)
 
 
