@@ -117,3 +117,12 @@ def test_edge_requests(tmp_path):
     failures = [f for f in failures if not (f[0] == "initialize")]
     assert failures == []
     assert compared >= 38
+
+
+def test_edge_methods(tmp_path):
+    """Small methods answered without network or threads (and their errors), captured from
+    the reference binary with experimentalApi."""
+    compared, skipped, failures = _replay(tmp_path, "edge_methods")
+    failures = [f for f in failures if not (f[0] == "initialize")]
+    assert failures == []
+    assert compared >= 25

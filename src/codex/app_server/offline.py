@@ -246,12 +246,15 @@ async def experimental_feature_list(params, conn):
 
     features = conn.server.config().features
     enabled = getattr(features, "enabled", None)
+    runtime = conn.server.state.get("feature_enablement") or {}
     rows = []
     for name in _FEATURE_ORDER + [k for k in FEATURES if k not in _FEATURE_ORDER]:
         f = FEATURES.get(name)
         stage = _STAGES.get(f.stage, f.stage) if f is not None else "removed"
         default = bool(f.default_enabled) if f is not None else False
         on = (name in enabled) if enabled is not None and f is not None else default
+        if isinstance(runtime.get(name), bool):
+            on = runtime[name]
         meta = _BETA_META.get(name, (None, None, None))
         rows.append({"name": name, "stage": stage, "displayName": meta[0], "description": meta[1],
                      "announcement": meta[2], "enabled": on, "defaultEnabled": default})
@@ -260,7 +263,11 @@ async def experimental_feature_list(params, conn):
 
 
 async def experimental_feature_enablement_set(params, conn):
-    return {"enablement": dict(params.get("enablement") or {})}
+    """Process-wide feature enablement (``server.state["feature_enablement"]``), which
+    ``experimentalFeature/list`` reflects."""
+    enablement = dict(params.get("enablement") or {})
+    conn.server.state.setdefault("feature_enablement", {}).update(enablement)
+    return {"enablement": enablement}
 
 
 async def permission_profile_list(params, conn):
@@ -277,7 +284,8 @@ async def collaboration_mode_list(params, conn):
 
 
 async def hooks_list(params, conn):
-    return {"data": [{"cwd": cwd, "hooks": [], "warnings": [], "errors": []} for cwd in params.get("cwds") or ()]}
+    cwds = params.get("cwds") or [os.getcwd()]
+    return {"data": [{"cwd": cwd, "hooks": [], "warnings": [], "errors": []} for cwd in cwds]}
 
 
 async def plugin_list(params, conn):
@@ -515,6 +523,85 @@ async def fs_unwatch(params, conn):
 
 
 # ---------------------------------------------------------------------------------------------
+# small methods (answers and errors probed on 0.136.0 without network or threads)
+# ---------------------------------------------------------------------------------------------
+
+
+async def mock_experimental_method(params, conn):
+    return {"echoed": (params or {}).get("value")}
+
+
+async def empty_result(params, conn):
+    return {}
+
+
+async def windows_sandbox_setup_start(params, conn):
+    mode = params.get("mode")
+    conn.after_response(lambda: conn.notify("windowsSandbox/setupCompleted", {
+        "mode": mode, "success": False,
+        "error": f"{mode} Windows sandbox setup is only supported on Windows"}))
+    return {"started": True}
+
+
+async def remote_control_disable(params, conn):
+    from .initialize import remote_control_status
+
+    return remote_control_status(conn.server)
+
+
+async def git_diff_to_remote(params, conn):
+    import json as _json
+
+    cwd = params.get("cwd") or ""
+    from codex.git.info import get_git_repo_root
+
+    if get_git_repo_root(cwd) is None:
+        raise invalid_request(f"failed to compute git diff to remote for cwd: {_json.dumps(cwd)}")
+    raise internal_error("gitDiffToRemote is not implemented in this build")
+
+
+async def mcp_resource_read(params, conn):
+    servers = conn.server.config().mcp_servers
+    if params["server"] not in servers:
+        raise internal_error(f"unknown MCP server '{params['server']}'")
+    raise internal_error("mcpServer/resource/read is not implemented in this build")
+
+
+async def plugin_read(params, conn):
+    path = params.get("marketplacePath")
+    if path is not None and not os.path.exists(path):
+        raise invalid_request(f"marketplace file `{path}` does not exist")
+    raise internal_error("plugin/read is not implemented in this build")
+
+
+async def marketplace_remove(params, conn):
+    name = params.get("marketplaceName")
+    configured = conn.server.config().get("marketplaces") or {}
+    if name not in configured:
+        raise invalid_request(f"marketplace `{name}` is not configured or installed")
+    raise internal_error("marketplace/remove is not implemented in this build")
+
+
+async def external_agent_config_import(params, conn):
+    if params.get("migrationItems"):
+        raise internal_error("externalAgentConfig/import is not implemented in this build")
+    return {}
+
+
+async def send_add_credits_nudge_email(params, conn):
+    if _auth(conn.server) is None:
+        raise invalid_request("codex account authentication required to notify workspace owner")
+    raise internal_error("account/sendAddCreditsNudgeEmail is not implemented in this build")
+
+
+async def plugin_share_list(params, conn):
+    auth = _auth(conn.server)
+    if auth is None or not auth.is_chatgpt:
+        raise invalid_request("list remote plugin shares: chatgpt authentication required for remote plugin catalog")
+    raise internal_error("plugin/share/list is not implemented in this build")
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def register_methods(registry: MethodRegistry) -> None:
@@ -554,6 +641,19 @@ def register_methods(registry: MethodRegistry) -> None:
         ("fs/copy", fs_copy),
         ("fs/watch", fs_watch),
         ("fs/unwatch", fs_unwatch),
+        ("mock/experimentalMethod", mock_experimental_method),
+        ("memory/reset", empty_result),
+        ("config/mcpServer/reload", empty_result),
+        ("environment/add", empty_result),
+        ("windowsSandbox/setupStart", windows_sandbox_setup_start),
+        ("remoteControl/disable", remote_control_disable),
+        ("gitDiffToRemote", git_diff_to_remote),
+        ("mcpServer/resource/read", mcp_resource_read),
+        ("plugin/read", plugin_read),
+        ("marketplace/remove", marketplace_remove),
+        ("externalAgentConfig/import", external_agent_config_import),
+        ("account/sendAddCreditsNudgeEmail", send_add_credits_nudge_email),
+        ("plugin/share/list", plugin_share_list),
     ):
         registry.register(method, handler)
     from . import exec_methods
