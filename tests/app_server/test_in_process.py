@@ -137,3 +137,31 @@ def test_experimental_field_gating(tmp_path):
     err, ok, ok2 = asyncio.run(main())
     assert err.message == "thread/start.mockExperimentalField requires experimentalApi capability"
     assert ok == ok2 == {"ok": True}
+
+
+def test_skills_config_write(tmp_path):
+    """As 0.136.0: disabling adds a [[skills.config]] entry, enabling removes it, skills/list
+    shows the result (user skills before system ones); exactly one selector."""
+    (tmp_path / "config.toml").write_text('model = "gpt-5.5"\n')
+    skill = tmp_path / "skills" / "mine" / "SKILL.md"
+    skill.parent.mkdir(parents=True)
+    skill.write_text("---\nname: mine\ndescription: my skill\n---\nbody\n")
+    server = AppServer(codex_home=str(tmp_path))
+
+    async def main():
+        async with InProcessClient.start(server) as client:
+            a = await client.request("skills/config/write", {"path": str(skill), "enabled": False})
+            b = await client.request("skills/config/write", {"name": "imagegen", "enabled": False})
+            c = await client.request("skills/config/write", {"name": "imagegen", "enabled": True})
+            with pytest.raises(JsonRpcError) as err:
+                await client.request("skills/config/write", {"enabled": True})
+            listing = await client.request("skills/list", {"cwds": [str(tmp_path)]})
+            return a, b, c, err.value, listing
+
+    a, b, c, err, listing = asyncio.run(main())
+    assert (a, b, c) == ({"effectiveEnabled": False}, {"effectiveEnabled": False}, {"effectiveEnabled": True})
+    assert (err.code, err.message) == (-32602, "skills/config/write requires exactly one of path or name")
+    skills = listing["data"][0]["skills"]
+    assert [(s["name"], s["scope"], s["enabled"]) for s in skills][:2] == [("mine", "user", False), ("imagegen", "system", True)]
+    assert (tmp_path / "config.toml").read_text() == (
+        f'model = "gpt-5.5"\n\n[[skills.config]]\npath = "{skill}"\nenabled = false\n')

@@ -187,12 +187,30 @@ def list_skills(codex_home: str, cwd: str) -> list[dict]:
     repo = Path(cwd) / ".codex" / "skills"
     if repo.resolve() != home_skills.resolve():
         skills += _scan(repo, lambda p: "repo")
+    rank = {"repo": 0, "user": 1, "system": 2}
     seen, out = set(), []
-    for s in sorted(skills, key=lambda s: (s["name"], s["path"])):
+    for s in sorted(skills, key=lambda s: (rank.get(s["scope"], 3), s["name"], s["path"])):
         if s["path"] not in seen:
             seen.add(s["path"])
             out.append(s)
     return out
+
+
+def _skill_overrides(config_raw: dict) -> list[dict]:
+    skills = config_raw.get("skills")
+    entries = skills.get("config") if isinstance(skills, dict) else None
+    return [e for e in entries or () if isinstance(e, dict)]
+
+
+def apply_overrides(skills: list[dict], config_raw: dict) -> list[dict]:
+    """``[[skills.config]]`` entries (by path or by name) turn skills off."""
+    for entry in _skill_overrides(config_raw):
+        if entry.get("enabled") is not False:
+            continue
+        for s in skills:
+            if ("path" in entry and entry["path"] == s["path"]) or ("name" in entry and entry["name"] == s["name"]):
+                s["enabled"] = False
+    return skills
 
 
 async def skills_list(params, conn):
@@ -211,9 +229,52 @@ async def skills_list(params, conn):
     data = []
     for cwd in cwds:
         skills = await asyncio.to_thread(list_skills, server.codex_home, cwd)
+        skills = apply_overrides(skills, server.config().raw)
         data.append({"cwd": cwd, "skills": skills, "errors": []})
     return {"data": data}
 
 
+async def skills_config_write(params, conn):
+    """Record a skill's enablement in ``[[skills.config]]`` of the user config: disabling adds
+    (or updates) ``{path|name, enabled = false}``, enabling removes the entry."""
+    import tomlkit
+
+    from codex.config.edit import read_document, write_document
+
+    from .server import invalid_params
+
+    path, name = params.get("path"), params.get("name")
+    if (path is None) == (name is None):
+        raise invalid_params("skills/config/write requires exactly one of path or name")
+    key, value = ("path", path) if path is not None else ("name", name)
+    enabled = bool(params["enabled"])
+    server = conn.server
+    file = os.path.join(server.codex_home, "config.toml")
+    doc = read_document(file)
+    skills = doc.get("skills")
+    entries = skills.get("config") if skills is not None else None
+    kept = [e for e in (entries or ()) if e.get(key) != value]
+    if not enabled:
+        entry = tomlkit.table()
+        entry[key] = value
+        entry["enabled"] = False
+        kept.append(entry)
+    if kept or entries is not None:
+        if skills is None:
+            skills = tomlkit.table(is_super_table=True)
+            doc["skills"] = skills
+        aot = tomlkit.aot()
+        for e in kept:
+            aot.append(e)
+        if kept:
+            skills["config"] = aot
+        elif "config" in skills:
+            del skills["config"]
+    write_document(file, doc)
+    server.config(reload=True)
+    return {"effectiveEnabled": enabled}
+
+
 def register_methods(registry) -> None:
     registry.register("skills/list", skills_list)
+    registry.register("skills/config/write", skills_config_write)
