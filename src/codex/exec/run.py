@@ -139,7 +139,8 @@ async def _session(opts: ExecOptions, config: Any) -> int:
 
     processor = _processor(opts)
     server = AppServer(cli_overrides=list(opts.config_overrides), enable=opts.enable,
-                       disable=opts.disable, codex_home=config.codex_home, session_source="exec")
+                       disable=opts.disable, codex_home=config.codex_home, session_source="exec",
+                       trusted_clients=True)
     sandbox = None
     if opts.bypass:
         sandbox = "danger-full-access"
