@@ -139,14 +139,11 @@ class Session:
             self.rollout_path = resume_path
         else:
             git = None
-            try:
-                from codex.git.info import collect_git_info
-                info = collect_git_info(s.cwd)
-                if info is not None:
-                    from codex.protocol.rollout import GitInfo
-                    git = GitInfo(**info.to_json())
-            except Exception:  # noqa: BLE001 - git info is best effort, as upstream
-                git = None
+            from codex.git import cli as gitcli
+            info = await gitcli.collect_git_info(s.cwd)
+            if info is not None:
+                from codex.protocol.rollout import GitInfo
+                git = GitInfo(**info)
             meta = new_session_meta(cwd=s.cwd, originator=s.originator, cli_version=CLI_VERSION,
                                     source=s.source, model_provider=s.provider_id,
                                     base_instructions=s.instructions(), git=git,

@@ -56,6 +56,7 @@ class Turn:
         self._router: Any = None
         self._inflight: list[asyncio.Task] = []
         self._turn_diff: Any = None
+        self._workspaces: dict[str, Any] = {}
 
     # -- events ------------------------------------------------------------------------------
 
@@ -98,6 +99,9 @@ class Turn:
         self.record(("turn_context", s.turn_context_payload(self.turn_id, date, tz,
                                                             self.collaboration_mode)))
         await self.record_user_input(self.inputs)
+        if not st.ephemeral:
+            from codex.git import cli as gitcli
+            self._workspaces = await gitcli.workspace_metadata(st.cwd)
         s.turn_count += 1
         error: str | None = None
         s.active_turn = self
@@ -252,9 +256,8 @@ class Turn:
             meta: dict[str, Any] = {"session_id": s.thread_id, "thread_id": s.thread_id,
                                     "thread_source": "user", "turn_id": self.turn_id}
             # (an ephemeral thread reports no workspaces, as the reference)
-            ws = None if st.ephemeral else _workspace_git(st.cwd)
-            if ws is not None:
-                meta["workspaces"] = {st.cwd: ws}
+            if self._workspaces:
+                meta["workspaces"] = self._workspaces
             meta["sandbox"] = "none" if st.sandbox_mode == "danger-full-access" else "seccomp"
             meta["turn_started_at_unix_ms"] = int(self.started * 1000)
             meta["request_kind"] = "turn"
@@ -533,27 +536,3 @@ def _error_info(err: Any) -> Any:
         "ServerOverloaded": "server_overloaded",
         "InvalidRequestError": "bad_request",
     }.get(name, "other")
-
-
-def _workspace_git(cwd: str) -> dict[str, Any] | None:
-    try:
-        from codex.git.info import get_git_repo_root
-        root = get_git_repo_root(cwd)
-        if root is None:
-            return None
-        import pygit2
-        repo = pygit2.Repository(root)
-        head = None
-        try:
-            head = str(repo.head.target)
-        except Exception:  # noqa: BLE001 - unborn HEAD
-            head = None
-        status = repo.status()
-        changes = any(flags != pygit2.GIT_STATUS_IGNORED for flags in status.values())
-        out: dict[str, Any] = {}
-        if head is not None:
-            out["latest_git_commit_hash"] = head
-        out["has_changes"] = changes
-        return out
-    except Exception:  # noqa: BLE001 - git metadata is best effort
-        return None
