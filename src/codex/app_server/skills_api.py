@@ -239,7 +239,7 @@ async def skills_config_write(params, conn):
     (or updates) ``{path|name, enabled = false}``, enabling removes the entry."""
     import tomlkit
 
-    from codex.config.edit import read_document, write_document
+    from codex.config.edit import read_document
 
     from .server import invalid_params
 
@@ -270,7 +270,12 @@ async def skills_config_write(params, conn):
             skills["config"] = aot
         elif "config" in skills:
             del skills["config"]
-    write_document(file, doc)
+    text = tomlkit.dumps(doc).rstrip("\n") + "\n"     # no blank line left after a removed entry
+    os.makedirs(os.path.dirname(file), exist_ok=True)
+    tmp = f"{file}.tmp.{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text if text.strip() else "")
+    os.replace(tmp, file)
     server.config(reload=True)
     return {"effectiveEnabled": enabled}
 
