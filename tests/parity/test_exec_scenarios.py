@@ -4,10 +4,13 @@ Per scenario (and per mode: --json, plus human mode where the capture has one) t
 Codex 0.136.0 and ours run against their own loopback mock with identical inputs and replies
 (fixtures/parity/exec_scenarios/<name>/scenario.json); each compared aspect is one test:
 
-    exit_code  requests  stdout  stderr  rollout  sqlite  workspace  [last_message]
+    exit_code  requests  stdout  stderr  rollout  sqlite  workspace  codex_home  [last_message]
 
 (see tests/parity/exec_scenarios.py for what each holds and how it is normalized). Both sides run
-once per (scenario, mode); the aspect tests share that result.
+once per (scenario, mode); the aspect tests share that result. The reference has races of its own
+(an exec end event that is sometimes not rendered, ...): when ours differs on an aspect the
+reference is run again, up to MAX_REFERENCE_RUNS times in all, and ours passes if it equals one of
+those runs (i.e. a behaviour the reference really shows).
 
 Known differences of ours are listed in KNOWN_DIFFERENCES as strict xfails (an xfail that starts
 passing fails the run: remove its entry). To see a difference:
@@ -18,22 +21,19 @@ from __future__ import annotations
 
 import pytest
 
-from .exec_scenarios import aspects_for, load_scenario, modes, run_scenario, scenario_names, unified
+from .exec_scenarios import (ASPECTS, MAX_REFERENCE_RUNS, aspects_for, load_scenario, modes, rerun_reference,
+                             run_scenario, scenario_names, unified)
 
 pytestmark = pytest.mark.reference
 
-# (scenario, mode, aspect) -> reason; mode/aspect "*" = all of them.
+# (scenario, mode, aspect) -> reason; scenario/mode/aspect "*" = all of them.
 KNOWN_DIFFERENCES: dict[tuple[str, str, str], str] = {
-    ("apply_patch", "human", "stderr"):
-        "ours prints no turn diff: after `patch: completed` and the paths the reference prints the "
-        "turn's unified git diff (`diff --git a/added/new.txt b/added/new.txt`, `new file mode 100644`, "
-        "`index 0000000..983d721`, ... for the 4 files) twice, and once more after the final `codex` "
-        "message, before `tokens used`",
 }
 
 
 def _reason(name: str, mode: str, aspect: str) -> str | None:
-    for key in ((name, mode, aspect), (name, "*", aspect), (name, mode, "*"), (name, "*", "*")):
+    for key in ((name, mode, aspect), (name, "*", aspect), (name, mode, "*"), (name, "*", "*"),
+                ("*", mode, aspect), ("*", "*", aspect)):
         if key in KNOWN_DIFFERENCES:
             return KNOWN_DIFFERENCES[key]
     return None
@@ -49,38 +49,53 @@ def _cases():
                 yield pytest.param(name, mode, aspect, id=f"{name}-{mode}-{aspect}", marks=marks)
 
 
-_results: dict[tuple[str, str], tuple] = {}
+_results: dict[tuple[str, str], dict] = {}
 
 
-def _run(name: str, mode: str):
+def _run(name: str, mode: str) -> dict:
     key = (name, mode)
     if key not in _results:
         _results.clear()                  # cases come grouped by (scenario, mode): keep one
-        _results[key] = run_scenario(name, mode)
+        ref, ours = run_scenario(name, mode)
+        _results[key] = {"pairs": [(ref, ours)]}
     return _results[key]
 
 
 @pytest.mark.parametrize("name,mode,aspect", list(_cases()))
 def test_exec_scenario(name: str, mode: str, aspect: str):
-    ref, ours = _run(name, mode)
+    state = _run(name, mode)
+    ref, ours = state["pairs"][0]
     assert ref.error is None, f"harness error on the reference side:\n{ref.error}"
     if aspect == "exit_code":
         # the harness replays the capture faithfully: the reference still exits as it did then
         captured = [r["captured_exit_code"] for r in load_scenario(name)["runs"]]
         assert [r.exit_code for r in ref.runs] == captured, (
             f"the reference exited {[r.exit_code for r in ref.runs]}, captured {captured}")
+    if any(r.aspects[aspect] == o.aspects[aspect] for r, o in state["pairs"]):
+        return
+    # The reference has races of its own: before failing, see whether ours equals what another
+    # reference run does (not for known differences, which are consistent: no need to spend time).
+    if _reason(name, mode, aspect) is None:
+        while len(state["pairs"]) < MAX_REFERENCE_RUNS:
+            r, o = rerun_reference(name, mode, ours)
+            state["pairs"].append((r, o))
+            if r.error is None and r.aspects[aspect] == o.aspects[aspect]:
+                return
     expected, actual = ref.aspects[aspect], ours.aspects[aspect]
-    if expected != actual:
-        diff = unified(expected, actual, aspect)
-        if len(diff) > 12000:
-            diff = diff[:12000] + f"\n... ({len(diff) - 12000} more characters; run scripts/exec_diff.py)\n"
-        pytest.fail(f"{name} [{mode}] {aspect}: ours differs from the reference\n{diff}", pytrace=False)
+    diff = unified(expected, actual, aspect)
+    if len(diff) > 12000:
+        diff = diff[:12000] + f"\n... ({len(diff) - 12000} more characters; run scripts/exec_diff.py)\n"
+    pytest.fail(f"{name} [{mode}] {aspect}: ours differs from the reference "
+                f"({len(state['pairs'])} reference run(s))\n{diff}", pytrace=False)
 
 
 def test_known_differences_are_real_cases():
     """Every KNOWN_DIFFERENCES entry names an existing scenario, mode and aspect."""
     names = set(scenario_names())
     for (name, mode, aspect) in KNOWN_DIFFERENCES:
+        if name == "*":
+            assert mode in ("*", "json", "human") and aspect in ("*", *ASPECTS), (name, mode, aspect)
+            continue
         assert name in names, name
         spec = load_scenario(name)
         assert mode == "*" or mode in modes(spec), (name, mode)
