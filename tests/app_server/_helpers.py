@@ -34,8 +34,14 @@ stream_max_retries = 0
 """
 
 
+EDGE = FIX / "edge"
+
+
 def load_transcript(name: str) -> list[dict]:
-    return [json.loads(line) for line in (TRANSCRIPTS / f"{name}.jsonl").read_text().splitlines() if line.strip()]
+    path = TRANSCRIPTS / f"{name}.jsonl"
+    if not path.exists():
+        path = EDGE / f"{name}.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def server_env(codex_home: str, home: str | None = None) -> dict:
