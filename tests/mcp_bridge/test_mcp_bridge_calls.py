@@ -36,14 +36,20 @@ def server(path=RICH, *args, **kw):
     return dict({"command": sys.executable, "args": [path, *args]}, **kw)
 
 
+FULL_ACCESS = {"type": "danger-full-access"}
+
+
 class Ctx:
-    def __init__(self, services=None):
+    """A ToolContext recording the events; full access (no MCP approvals) unless told."""
+
+    def __init__(self, services=None, sandbox=FULL_ACCESS, approval="never", config=None):
         self.events = []
 
         async def emit(msg):
             self.events.append(msg)
 
-        self.ctx = ToolContext("thread", "turn", str(HERE), str(HERE), emit=emit, services=services or {})
+        self.ctx = ToolContext("thread", "turn", str(HERE), str(HERE), emit=emit, services=services or {},
+                               sandbox_policy=sandbox, approval_policy=approval, config=config or {})
 
     def types(self):
         return [e["type"] for e in self.events]
@@ -188,14 +194,15 @@ def test_call_output_matches_reference_transcript():
     assert end["result"]["Ok"]["content"] == [{"type": "text", "text": "hi from the model"}]
 
 
-def test_flat_qualified_name_and_results():
+def test_results_text_image_structured_error():
     async def main():
         bridge = await _bridge(rich=server())
         c = Ctx()
         outs = {}
         for name, args in [("picture", "{}"), ("add", '{"a": 2, "b": 3}'), ("fail", '{"reason": "x"}'),
                            ("echo", "")]:
-            outs[name] = await bridge.handle(ToolCall(f"call_{name}", f"mcp__rich__{name}", arguments=args), c.ctx)
+            outs[name] = await bridge.handle(ToolCall(f"call_{name}", name, arguments=args, namespace="mcp__rich"),
+                                             c.ctx)
         await bridge.shutdown()
         return outs, c
 
@@ -249,8 +256,8 @@ def test_tool_timeout_and_invalid_arguments():
     assert elapsed < 3
     assert slow.success is False
     payload = json.loads(slow.content.split("\n", 2)[2])
-    assert payload[0]["text"].startswith("tool call error: tool call failed for `rich/slow`")
-    assert "timed out" in payload[0]["text"]
+    assert payload[0]["text"] == ("tool call error: tool call failed for `rich/slow`\n\nCaused by:\n"
+                                  "    timed out awaiting tools/call after 500ms")
     end = [e for e in c.events if e["type"] == "mcp_tool_call_end"][0]
     assert "Err" in end["result"] and end["result"]["Err"] == payload[0]["text"]
     # invalid JSON: no events, upstream's `err: <serde message>`
@@ -265,6 +272,7 @@ def test_unknown_calls_answer_like_the_router():
         bridge = await _bridge(rich=server())
         errs = []
         for call in (ToolCall("c", "nope", arguments="{}"), ToolCall("c", "x", kind="custom"),
+                     ToolCall("c", "mcp__rich__echo", arguments="{}"),
                      ToolCall("c", "missing", arguments="{}", namespace="mcp__rich")):
             try:
                 await bridge.handle(call, Ctx().ctx)
@@ -274,7 +282,7 @@ def test_unknown_calls_answer_like_the_router():
         return errs
 
     assert run(main()) == ["unsupported call: nope", "unsupported custom tool call: x",
-                           "unsupported call: mcp__richmissing"]
+                           "unsupported call: mcp__rich__echo", "unsupported call: mcp__richmissing"]
 
 
 def test_parallel_safety():
@@ -292,25 +300,84 @@ def test_parallel_safety():
     assert run(main()) == (True, False, True, True, True, False)
 
 
-def test_approval_hook_decline():
+def _approval_run(services=None, calls=(("echo", '{"text": "x"}'),), **ctx_kw):
     async def main():
         bridge = await _bridge(rich=server())
-        seen = []
-
-        async def approve(call_id, server_name, tool, arguments, info):
-            seen.append((call_id, server_name, tool, arguments))
-            return "decline"
-
-        c = Ctx({"mcp_tool_approval": approve})
-        out = await bridge.handle(ToolCall("c1", "echo", arguments='{"text": "x"}', namespace="mcp__rich"), c.ctx)
+        c = Ctx(services, **ctx_kw)
+        outs = [await bridge.handle(ToolCall(f"c{i}", name, arguments=args, namespace="mcp__rich"), c.ctx)
+                for i, (name, args) in enumerate(calls, 1)]
         await bridge.shutdown()
-        return out, seen, c
+        return outs, c
 
-    out, seen, c = run(main())
-    assert seen == [("c1", "rich", "echo", {"text": "x"})]
-    assert out.success is False
-    assert out.content.split("\n", 2)[2] == '[{"type":"text","text":"user rejected MCP tool call"}]'
-    assert c.events[-1]["result"] == {"Err": "user rejected MCP tool call"}
+    return run(main())
+
+
+def test_approval_without_an_answer_cancels_like_reference_exec():
+    outs, c = _approval_run(sandbox={"type": "read-only"})
+    assert outs[0].success is False
+    assert outs[0].content.split("\n", 2)[2] == '[{"type":"text","text":"user cancelled MCP tool call"}]'
+    assert [e["type"] for e in c.events] == ["mcp_tool_call_begin", "mcp_tool_call_end"]
+    assert c.events[1]["duration"] == {"secs": 0, "nanos": 0}
+    assert c.events[1]["result"] == {"Err": "user cancelled MCP tool call"}
+
+
+def test_read_only_tools_need_no_approval():
+    outs, c = _approval_run(sandbox={"type": "read-only"}, calls=(("ro", "{}"),))
+    assert outs[0].success and outs[0].content.endswith('[{"type":"text","text":"ro"}]')
+
+
+def test_approval_elicitation_request_and_decisions():
+    asked = []
+    answers = iter([{"action": "accept", "content": {}, "_meta": {"persist": "session"}},
+                    {"action": "decline", "content": None, "_meta": None}])
+
+    async def elicit(event):
+        asked.append(event)
+        return next(answers)
+
+    outs, c = _approval_run({"mcp_elicitation": elicit}, approval="on-request", sandbox={"type": "read-only"},
+                            calls=(("echo", '{"text": "x", "a": 1}'), ("echo", '{"text": "y"}'), ("fail", "{}")))
+    # first: asked, accepted for the session; second: remembered (not asked); third: declined
+    assert len(asked) == 2
+    assert asked[0] == {
+        "type": "elicitation_request", "turn_id": "turn", "server_name": "rich", "id": "mcp_tool_call_approval_c1",
+        "request": {"mode": "form", "_meta": {
+            "codex_approval_kind": "mcp_tool_call", "persist": ["session", "always"],
+            "tool_description": "Echo the text back.", "tool_params": {"text": "x", "a": 1},
+            "tool_params_display": [{"name": "a", "value": 1, "display_name": "a"},
+                                    {"name": "text", "value": "x", "display_name": "text"}]},
+            "message": 'Allow the rich MCP server to run tool "echo"?',
+            "requested_schema": {"type": "object", "properties": {}}}}
+    assert outs[0].success and outs[1].success
+    assert outs[2].content.split("\n", 2)[2] == '[{"type":"text","text":"user rejected MCP tool call"}]'
+
+
+def test_approval_mode_config_and_persisted_approval(tmp_path):
+    (tmp_path / "config.toml").write_text(
+        f'[mcp_servers.rich]\ncommand = "{sys.executable}"\nargs = ["{RICH}"]\n'
+        '[mcp_servers.rich.tools.echo]\napproval_mode = "approve"\n')
+
+    async def elicit(event):
+        return {"action": "accept", "content": {}, "_meta": {"persist": "always"}}
+
+    async def main():
+        import tomllib
+
+        cfg = tomllib.loads((tmp_path / "config.toml").read_text())
+        bridge = McpBridge(cfg, cwd=str(HERE), codex_home=str(tmp_path))
+        await bridge.start(None)
+        await bridge.tools()
+        c = Ctx({"mcp_elicitation": elicit}, sandbox={"type": "read-only"})
+        echo = await bridge.handle(ToolCall("c1", "echo", arguments='{"text": "x"}', namespace="mcp__rich"), c.ctx)
+        asked_echo = [e for e in c.events if e["type"] == "elicitation_request"]
+        add = await bridge.handle(ToolCall("c2", "add", arguments='{"a": 1, "b": 2}', namespace="mcp__rich"), c.ctx)
+        await bridge.shutdown()
+        return echo, asked_echo, add
+
+    echo, asked_echo, add = run(main())
+    assert echo.success and asked_echo == []   # approval_mode = "approve": never asked
+    assert add.success
+    assert 'approval_mode = "approve"' in (tmp_path / "config.toml").read_text().split("[mcp_servers.rich.tools.add]")[1]
 
 
 # ---- resources ----------------------------------------------------------------------------
@@ -388,3 +455,20 @@ def test_serde_like_argument_errors(raw, expected):
         json.loads(raw)
     except json.JSONDecodeError as exc:
         assert _serde_json_error(exc, raw) == expected
+
+
+def test_shutdown_while_starting_cancels():
+    async def main():
+        events = []
+        bridge = McpBridge({"mcp_servers": {"slowstart": server(RICH, "--sleep-before-start", "5")}},
+                           cwd=str(HERE), codex_home=str(HERE))
+        await bridge.start(events.append)
+        await asyncio.sleep(0.3)
+        t0 = time.monotonic()
+        await bridge.shutdown()
+        return events, time.monotonic() - t0
+
+    events, took = run(main())
+    assert events[1] == {"type": "mcp_startup_update", "server": "slowstart", "status": {"state": "cancelled"}}
+    assert events[2] == {"type": "mcp_startup_complete", "ready": [], "failed": [], "cancelled": ["slowstart"]}
+    assert took < 8

@@ -28,7 +28,22 @@ CLIENT_VERSION = "0.136.0"
 
 
 class McpClientError(RuntimeError):
-    """A failed request or startup, with upstream's message."""
+    """A failed request or startup, with upstream's message. `context` / `cause` keep anyhow's
+    chain: `str()` is `{err:#}` (`context: cause`), `debug()` is `{err:?}`
+    (`context\n\nCaused by:\n    cause`)."""
+
+    def __init__(self, message: str, *, context: str | None = None, cause: str | None = None):
+        super().__init__(message if context is None else f"{context}: {cause}")
+        self.context, self.cause = context, cause
+
+    def debug(self) -> str:
+        if self.context is None:
+            return str(self)
+        return f"{self.context}\n\nCaused by:\n    {self.cause}"
+
+
+class _Stopped(Exception):
+    """stop() arrived while the server was still starting."""
 
 
 @dataclass
@@ -169,6 +184,8 @@ class ServerClient:
         except asyncio.CancelledError:
             self._resolve(StartupOutcome("cancelled"))
             raise
+        except _Stopped:
+            self._resolve(StartupOutcome("cancelled"))
         except BaseException as exc:  # noqa: BLE001 - reported as the startup failure
             self._resolve(StartupOutcome("failed", self._startup_error(exc)))
         finally:
@@ -228,20 +245,28 @@ class ServerClient:
                 return max(0.0, deadline - asyncio.get_running_loop().time())
 
             try:
-                init = await asyncio.wait_for(session.initialize(), timeout=remaining())
+                init = await self._until_stopped(session.initialize(), remaining())
                 tools = []
                 cursor = None
                 while True:
-                    result = await asyncio.wait_for(
+                    result = await self._until_stopped(
                         session.list_tools(params=types.PaginatedRequestParams(cursor=cursor) if cursor else None),
-                        timeout=remaining())
+                        remaining())
                     tools.extend(result.tools)
                     cursor = getattr(result, "next_cursor", None)
                     if not cursor:
                         break
+            except _Stopped:
+                # settled now, before the transport's cleanup (closing the server) runs
+                self._resolve(StartupOutcome("cancelled"))
+                raise
             except asyncio.TimeoutError:
-                raise McpClientError(
-                    f"timed out handshaking with MCP server after {rust_duration_debug(self.startup_timeout)}") from None
+                error = f"timed out handshaking with MCP server after {rust_duration_debug(self.startup_timeout)}"
+                self._resolve(StartupOutcome("failed", error))
+                raise McpClientError(error) from None
+            except Exception as exc:  # noqa: BLE001
+                self._resolve(StartupOutcome("failed", self._startup_error(exc)))
+                raise
             self.server_info = getattr(init, "server_info", None)
             self.instructions = getattr(init, "instructions", None)
             self.capabilities = getattr(init, "capabilities", None)
@@ -250,16 +275,37 @@ class ServerClient:
             self._resolve(StartupOutcome("ready"))
             await self.stop_event.wait()
 
+    async def _until_stopped(self, coro, timeout: float):
+        """Await `coro` unless `stop()` comes first (-> _Stopped) or `timeout` passes
+        (-> TimeoutError); never cancels this task, so the transport can close the server."""
+        work = asyncio.ensure_future(coro)
+        stop = asyncio.ensure_future(self.stop_event.wait())
+        try:
+            done, _ = await asyncio.wait({work, stop}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+        if work in done:
+            return work.result()
+        work.cancel()
+        try:
+            await work
+        except BaseException:  # noqa: BLE001
+            pass
+        if stop in done:
+            raise _Stopped()
+        raise asyncio.TimeoutError()
+
     async def stop(self) -> None:
+        """Ask the connection task to end (it closes the session and the transport, which stops
+        the server: stdin closed, then SIGTERM / SIGKILL after the SDK's grace periods); cancel it
+        only if that takes too long."""
         if self.task is None:
             return
         if self.stop_event is not None:
             self.stop_event.set()
         task, self.task = self.task, None
         try:
-            if self.session is None:
-                raise asyncio.TimeoutError  # still starting: nothing to close gracefully
-            await asyncio.wait_for(asyncio.shield(task), timeout=5)
+            await asyncio.wait_for(asyncio.shield(task), timeout=10)
         except BaseException:  # noqa: BLE001
             task.cancel()
             try:
@@ -274,16 +320,17 @@ class ServerClient:
             raise McpClientError("failed to get client: MCP startup failed")
         return self.session
 
-    async def _request(self, coro, timeout: float | None, what: str):
+    async def _request(self, coro, timeout: float | None, what: str, method: str):
         limit = self.tool_timeout if timeout is None else timeout
         try:
             return await asyncio.wait_for(coro, timeout=limit)
         except asyncio.TimeoutError:
-            raise McpClientError(f"{what}: request timed out") from None
+            raise McpClientError("", context=what,
+                                 cause=f"timed out awaiting {method} after {rust_duration_debug(limit)}") from None
         except McpClientError:
             raise
         except Exception as exc:  # noqa: BLE001 - the server's JSON-RPC error or a transport failure
-            raise McpClientError(f"{what}: {_mcp_error_text(exc)}") from exc
+            raise McpClientError("", context=what, cause=_mcp_error_text(exc)) from exc
 
     async def call_tool(self, tool: str, arguments: Any, timeout: float | None = None,
                         meta: dict | None = None) -> dict:
@@ -294,7 +341,7 @@ class ServerClient:
         if meta:
             kwargs["meta"] = meta
         result = await self._request(session.call_tool(tool, arguments, **kwargs), timeout,
-                                     f"tool call failed for `{self.name}/{tool}`")
+                                     f"tool call failed for `{self.name}/{tool}`", "tools/call")
         return to_json(result)
 
     async def list_resources(self, cursor: str | None = None) -> dict:
@@ -303,7 +350,7 @@ class ServerClient:
         session = self._require_session()
         params = types.PaginatedRequestParams(cursor=cursor) if cursor else None
         result = await self._request(session.list_resources(params=params), None,
-                                     f"resources/list failed for `{self.name}`")
+                                     f"resources/list failed for `{self.name}`", "resources/list")
         return to_json(result)
 
     async def list_resource_templates(self, cursor: str | None = None) -> dict:
@@ -312,13 +359,14 @@ class ServerClient:
         session = self._require_session()
         params = types.PaginatedRequestParams(cursor=cursor) if cursor else None
         result = await self._request(session.list_resource_templates(params=params), None,
-                                     f"resources/templates/list failed for `{self.name}`")
+                                     f"resources/templates/list failed for `{self.name}`",
+                                     "resources/templates/list")
         return to_json(result)
 
     async def read_resource(self, uri: str) -> dict:
         session = self._require_session()
         result = await self._request(session.read_resource(uri), None,
-                                     f"resources/read failed for `{self.name}` ({uri})")
+                                     f"resources/read failed for `{self.name}` ({uri})", "resources/read")
         return to_json(result)
 
 

@@ -56,11 +56,21 @@ Wiring (for the core engineer; nothing in src/codex/core or src/codex/tools is c
    resource tools either by name (``{"list_mcp_resources": bridge.handle, ...}``) or leave them
    to the fallback. For parallel scheduling use ``bridge.parallel_safe(call)`` for MCP calls.
    The ToolOutput's ``success`` is upstream's FunctionCallOutputPayload.success.
-4. Optional approvals: put an async callable in ``ctx.services["mcp_tool_approval"]``
-   ``(call_id, server, tool, arguments, tool_info) -> "accept" | "decline" | "cancel"``; when
-   present and it answers decline/cancel, the call is skipped with upstream's texts ("user
-   rejected MCP tool call" / "user cancelled MCP tool call"). Without it calls run directly
-   (approval_policy "never" behaviour).
+4. Approvals (upstream's MCP tool approval, 0.136.0 behaviour as captured): unless the turn is
+   full access (``ctx.approval_policy == "never"`` and sandbox ``danger-full-access`` /
+   ``external-sandbox``), a tool that is not annotated read-only (or is destructive), or whose
+   ``[mcp_servers.S.tools.T] approval_mode`` is ``prompt``, is asked about (``approve`` skips it).
+   The bridge asks through ``ctx.services["mcp_elicitation"]``: an async callable taking the
+   ``{"type": "elicitation_request", "turn_id", "server_name", "id":
+   "mcp_tool_call_approval_<call_id>", "request": {"mode": "form", "_meta", "message",
+   "requested_schema"}}`` EventMsg; it must emit it (app-server: ``mcpServer/elicitation/request``)
+   and return the client's answer ``{"action": "accept"|"decline"|"cancel", "content"?,
+   "_meta"?}`` (None = no answer). Without that service the call is cancelled ("user cancelled
+   MCP tool call"), which is what the reference's `codex exec` gets. With the
+   `tool_call_mcp_elicitation` feature off (``ctx.config["features"]``) it asks through
+   ``ctx.services["request_user_input"](call_id, questions)`` instead. "Allow for this session"
+   is remembered by the bridge; "always" also writes ``approval_mode = "approve"`` to
+   ``$CODEX_HOME/config.toml``.
 5. Session end: ``await bridge.shutdown()``.
 
 Model-visible output (captured): ``Wall time: 0.0029 seconds\\nOutput:\\n<payload>`` where the
@@ -210,6 +220,91 @@ def call_tool_result_output(result: dict, wall_time: float, *, truncation_tokens
     return ToolOutput(out, success=success)
 
 
+APPROVAL_QUESTION_ID_PREFIX = "mcp_tool_call_approval"
+APPROVAL_ACCEPT = "Allow"
+APPROVAL_ACCEPT_FOR_SESSION = "Allow for this session"
+APPROVAL_ACCEPT_AND_REMEMBER = "Allow and don't ask me again"
+APPROVAL_CANCEL = "Cancel"
+APPROVAL_DECLINE_SYNTHETIC = "__codex_mcp_decline__"
+
+
+def _annotations(tool: Any) -> dict | None:
+    """The tool's annotations as `{readOnlyHint?, destructiveHint?, openWorldHint?}`."""
+    raw = tool.get("annotations") if isinstance(tool, dict) else getattr(tool, "annotations", None)
+    if raw is None:
+        return None
+    if isinstance(raw, dict):
+        return raw
+    return {"readOnlyHint": getattr(raw, "read_only_hint", None),
+            "destructiveHint": getattr(raw, "destructive_hint", None),
+            "openWorldHint": getattr(raw, "open_world_hint", None)}
+
+
+def _requires_approval(annotations: dict | None) -> bool:
+    """upstream `requires_mcp_tool_approval`: destructive, or not read-only and (destructive
+    unknown or open-world unknown/true)."""
+    ann = annotations or {}
+    destructive = ann.get("destructiveHint")
+    if destructive is True:
+        return True
+    if ann.get("readOnlyHint") is True:
+        return False
+    open_world = ann.get("openWorldHint")
+    return (destructive if destructive is not None else True) or (open_world if open_world is not None else True)
+
+
+def _decision_from_answers(answers: list) -> str:
+    if APPROVAL_DECLINE_SYNTHETIC in answers:
+        return "decline"
+    if APPROVAL_ACCEPT_FOR_SESSION in answers:
+        return "accept_for_session"
+    if APPROVAL_ACCEPT_AND_REMEMBER in answers:
+        return "accept_and_remember"
+    if APPROVAL_ACCEPT in answers:
+        return "accept"
+    return "cancel"
+
+
+def _parse_user_input_response(response: Any, question_id: str) -> str:
+    if not isinstance(response, Mapping):
+        return "cancel"
+    entry = (response.get("answers") or {}).get(question_id)
+    if not isinstance(entry, Mapping):
+        return "cancel"
+    return _decision_from_answers(list(entry.get("answers") or []))
+
+
+def _parse_elicitation_response(response: Any, question_id: str) -> str:
+    """upstream `parse_mcp_tool_approval_elicitation_response` (no answer: cancel)."""
+    if not isinstance(response, Mapping):
+        return "cancel"
+    action = response.get("action")
+    if action == "accept":
+        meta = response.get("_meta")
+        persist = meta.get("persist") if isinstance(meta, Mapping) else None
+        if persist == "session":
+            return "accept_for_session"
+        if persist == "always":
+            return "accept_and_remember"
+        content = response.get("content")
+        if content is None:
+            return "accept"
+        if not isinstance(content, Mapping):
+            return "accept"
+        value = content.get(question_id)
+        if isinstance(value, str):
+            answers = [value]
+        elif isinstance(value, list):
+            answers = [v for v in value if isinstance(v, str)]
+        else:
+            return "accept"
+        decision = _decision_from_answers(answers)
+        return "accept" if decision == "cancel" else decision
+    if action == "decline":
+        return "decline"
+    return "cancel"
+
+
 def error_result(text: str) -> dict:
     """CallToolResult::from_error_text."""
     return {"content": [{"type": "text", "text": text}], "isError": True}
@@ -247,6 +342,17 @@ def _serde_json_error(exc: json.JSONDecodeError, text: str) -> str:
     return f"{msg} at line {line} column {col}"
 
 
+def _tool_json(tool: Any) -> dict:
+    """An SDK Tool as the JSON dict the tools array is built from, its input schema already in
+    upstream's model-visible shape (`codex.mcp._tool_schema`)."""
+    from codex.mcp._bridge_client import to_json
+    from codex.mcp._tool_schema import model_visible_input_schema
+
+    data = to_json(tool) if not isinstance(tool, dict) else dict(tool)
+    data["inputSchema"] = model_visible_input_schema(data.get("inputSchema"))
+    return data
+
+
 class McpBridge:
     def __init__(self, config_raw: Mapping[str, Any] | None, *, cwd: str | os.PathLike | None = None,
                  codex_home: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None,
@@ -268,6 +374,7 @@ class McpBridge:
         self._pending_emits: set[asyncio.Task] = set()
         self._started = False
         self._tool_map: dict[str, ToolInfo] = {}
+        self._approved_for_session: set[tuple[str, str]] = set()
         self.startup_complete: dict | None = None
 
     # ---- properties
@@ -341,10 +448,10 @@ class McpBridge:
     async def _watchdog(self, client: ServerClient) -> None:
         """Upstream bounds the whole startup by `startup_timeout_sec`."""
         outcome = await client.wait_outcome(client.startup_timeout + 1.0)
-        if outcome is None:
+        if outcome is None:  # the transport itself hung (the handshake has its own deadline)
             client._resolve(StartupOutcome(
                 "failed", f"timed out handshaking with MCP server after {rust_duration_debug(client.startup_timeout)}"))
-            await client.stop()
+            asyncio.get_running_loop().create_task(client.stop())
 
     async def _summarize(self, order: list) -> None:
         await asyncio.gather(*(self._watchdog(c) for c in self._clients.values()), return_exceptions=True)
@@ -407,9 +514,10 @@ class McpBridge:
                 continue
             cfg = client.config
             origin = "stdio" if cfg.transport == "stdio" else cfg.url
-            server_tools = [ToolInfo.for_server_tool(client.name, tool,
+            server_tools = [ToolInfo.for_server_tool(client.name, _tool_json(tool),
                                                      supports_parallel_tool_calls=bool(cfg.supports_parallel_tool_calls),
-                                                     server_origin=origin)
+                                                     server_origin=origin,
+                                                     namespace_description=(client.instructions or "").strip() or None)
                             for tool in client.tools]
             infos.extend(filter_tools(server_tools, ToolFilter.from_config(cfg)))
         self._tool_map = qualify_tools(infos)
@@ -431,13 +539,12 @@ class McpBridge:
 
     def resolve(self, call: ToolCall) -> ToolInfo | None:
         """The MCP tool a call names (namespaced or flat), or None."""
-        keys = []
-        if call.namespace:
-            ns = call.namespace
-            keys.append(ns + call.name if ns.endswith("__") else f"{ns}__{call.name}")
-            keys.append(ns + call.name)
-        else:
-            keys.append(call.name)
+        # 0.136.0 answers a flat `mcp__srv__tool` call with `unsupported call` (captured): only
+        # the namespaced form the tools array declares resolves.
+        if not call.namespace:
+            return None
+        ns = call.namespace
+        keys = [ns + call.name if ns.endswith("__") else f"{ns}__{call.name}"]
         for tool_map in (self._tool_map, None):
             if tool_map is None:
                 tool_map = self._collect_tools()
@@ -498,15 +605,12 @@ class McpBridge:
         invocation = {"server": server, "tool": tool, "arguments": args_value}
         await ctx.send({"type": "mcp_tool_call_begin", "call_id": call_id, "invocation": dict(invocation)})
 
-        approve = ctx.services.get("mcp_tool_approval") if ctx.services else None
-        if approve is not None:
-            decision = await approve(call_id, server, tool, args_value, info)
-            if decision in ("decline", "cancel") or (isinstance(decision, str) and decision.startswith("blocked:")):
-                message = {"decline": "user rejected MCP tool call",
-                           "cancel": "user cancelled MCP tool call"}.get(decision, decision[len("blocked:"):])
-                await ctx.send({"type": "mcp_tool_call_end", "call_id": call_id, "invocation": invocation,
-                                "duration": _duration(0.0), "result": {"Err": message}})
-                return error_result(message)
+        decision = await self._maybe_request_approval(ctx, call_id, invocation, info)
+        if decision in ("decline", "cancel"):
+            message = "user rejected MCP tool call" if decision == "decline" else "user cancelled MCP tool call"
+            await ctx.send({"type": "mcp_tool_call_end", "call_id": call_id, "invocation": invocation,
+                            "duration": _duration(0.0), "result": {"Err": message}})
+            return error_result(message)
 
         start = time.monotonic()
         outcome: dict
@@ -516,11 +620,135 @@ class McpBridge:
                 result = _sanitize_images(result, False)
             outcome = {"Ok": result}
         except McpClientError as exc:
-            outcome = {"Err": f"tool call error: {exc}"}
+            outcome = {"Err": f"tool call error: {exc.debug()}"}
         duration = time.monotonic() - start
         await ctx.send({"type": "mcp_tool_call_end", "call_id": call_id, "invocation": invocation,
                         "duration": _duration(duration), "result": outcome})
         return outcome["Ok"] if "Ok" in outcome else error_result(outcome["Err"])
+
+    # ---- approvals (upstream `maybe_request_mcp_tool_approval`)
+
+    def _approval_mode(self, server: str, tool: str) -> str:
+        cfg = self.configs.get(server)
+        if cfg is None:
+            return "auto"
+        per_tool = (cfg.tools or {}).get(tool)
+        mode = per_tool.get("approval_mode") if isinstance(per_tool, Mapping) else None
+        return str(mode or cfg.default_tools_approval_mode or "auto")
+
+    @staticmethod
+    def _full_access(ctx: ToolContext) -> bool:
+        policy = ctx.sandbox_policy or {}
+        return ctx.approval_policy == "never" and policy.get("type") in ("danger-full-access", "external-sandbox")
+
+    @staticmethod
+    def _feature(ctx: ToolContext, name: str, default: bool) -> bool:
+        features = ctx.config.get("features") if hasattr(ctx.config, "get") else None
+        if isinstance(features, Mapping):
+            return bool(features.get(name, default))
+        if isinstance(features, (list, tuple, set, frozenset)):
+            return name in features or default
+        return default
+
+    async def _maybe_request_approval(self, ctx: ToolContext, call_id: str, invocation: dict,
+                                      info: ToolInfo | None) -> str | None:
+        """None (no approval needed) or the decision: accept | accept_for_session |
+        accept_and_remember | decline | cancel."""
+        if self._full_access(ctx):
+            return None
+        server, tool, arguments = invocation["server"], invocation["tool"], invocation["arguments"]
+        annotations = _annotations(info.tool) if info is not None else None
+        mode = self._approval_mode(server, tool)
+        if not _requires_approval(annotations) and mode != "prompt":
+            return None
+        if mode == "approve":
+            return None
+        session_key = (server, tool) if mode == "auto" else None
+        if session_key is not None and session_key in self._approved_for_session:
+            return "accept"
+        question_id = f"{APPROVAL_QUESTION_ID_PREFIX}_{call_id}"
+        message = f"Allow the {server} MCP server to run tool \"{tool}\""
+        message = message.rstrip("?") + "?"
+        elicitation = self._feature(ctx, "tool_call_mcp_elicitation", True)
+        allow_session = session_key is not None
+        allow_always = elicitation and session_key is not None
+        if elicitation:
+            meta: dict = {"codex_approval_kind": "mcp_tool_call"}
+            if allow_session and allow_always:
+                meta["persist"] = ["session", "always"]
+            elif allow_session:
+                meta["persist"] = "session"
+            raw = info.tool if info is not None else {}
+            title = raw.get("title") if isinstance(raw, dict) else getattr(raw, "title", None)
+            desc = raw.get("description") if isinstance(raw, dict) else getattr(raw, "description", None)
+            if title is not None:
+                meta["tool_title"] = title
+            if desc is not None:
+                meta["tool_description"] = desc
+            if arguments is not None:
+                meta["tool_params"] = arguments
+            if isinstance(arguments, dict):
+                meta["tool_params_display"] = [{"name": k, "value": arguments[k], "display_name": k}
+                                               for k in sorted(arguments)]
+            event = {"type": "elicitation_request", "turn_id": ctx.turn_id, "server_name": server,
+                     "id": question_id,
+                     "request": {"mode": "form", "_meta": meta, "message": message,
+                                 "requested_schema": {"type": "object", "properties": {}}}}
+            ask = ctx.services.get("mcp_elicitation") if ctx.services else None
+            response = await ask(event) if ask is not None else None
+            decision = _parse_elicitation_response(response, question_id)
+        else:
+            options = [{"label": APPROVAL_ACCEPT, "description": "Run the tool and continue."}]
+            if allow_session:
+                options.append({"label": APPROVAL_ACCEPT_FOR_SESSION,
+                                "description": "Run the tool and remember this choice for this session."})
+            if allow_always:
+                options.append({"label": APPROVAL_ACCEPT_AND_REMEMBER,
+                                "description": "Run the tool and remember this choice for future tool calls."})
+            options.append({"label": APPROVAL_CANCEL, "description": "Cancel this tool call."})
+            question = {"id": question_id, "header": "Approve app tool call?", "question": message,
+                        "isOther": False, "isSecret": False, "options": options}
+            ask = ctx.services.get("request_user_input") if ctx.services else None
+            response = await ask(call_id, [question]) if ask is not None else None
+            decision = _parse_user_input_response(response, question_id)
+        if mode == "prompt" and decision in ("accept_for_session", "accept_and_remember"):
+            decision = "accept"
+        if decision == "accept_for_session" and session_key is not None:
+            self._approved_for_session.add(session_key)
+        elif decision == "accept_and_remember" and session_key is not None:
+            self._persist_approval(server, tool)
+            self._approved_for_session.add(session_key)
+        return decision
+
+    def _persist_approval(self, server: str, tool: str) -> None:
+        """`[mcp_servers.<server>.tools.<tool>] approval_mode = "approve"` in config.toml."""
+        cfg = self.configs.get(server)
+        if cfg is not None:
+            cfg.tools = dict(cfg.tools or {})
+            cfg.tools[tool] = dict(cfg.tools.get(tool) or {}, approval_mode="approve")
+        if not self.codex_home:
+            return
+        try:
+            import tomlkit
+
+            from codex.config.edit import read_document, write_document
+
+            path = os.path.join(self.codex_home, "config.toml")
+            doc = read_document(path)
+            servers = doc.get("mcp_servers")
+            if servers is None or server not in servers:
+                return  # upstream: "MCP server `x` is not configured in config.toml" (logged)
+            entry = servers[server]
+            tools = entry.get("tools")
+            if tools is None:
+                tools = tomlkit.table()
+                entry["tools"] = tools
+            if tool not in tools:
+                tools[tool] = tomlkit.table()
+            tools[tool]["approval_mode"] = "approve"
+            write_document(path, doc)
+        except Exception:  # noqa: BLE001 - upstream logs and remembers for the session only
+            pass
 
     async def _client(self, server: str) -> ServerClient:
         client = self._clients.get(server)
@@ -528,8 +756,10 @@ class McpBridge:
             raise McpClientError(f"unknown MCP server '{server}'")
         outcome = await client.wait_outcome(client.startup_timeout + 1.0)
         if outcome is None or outcome.state != "ready" or client.session is None:
-            error = "MCP startup cancelled" if outcome is not None and outcome.state == "cancelled" else \
-                (outcome.error if outcome is not None and outcome.error else "MCP startup failed")
+            if outcome is not None and outcome.state == "cancelled":
+                error = "MCP startup cancelled"
+            else:
+                error = f"MCP startup failed: {outcome.error if outcome is not None else 'timed out'}"
             raise McpClientError(f"failed to get client: {error}")
         return client
 

@@ -1,0 +1,91 @@
+"""Capture the reference Codex 0.136.0's MCP behaviour into fixtures/mcp_bridge/ (not a test).
+
+    PYTHONPATH=src .venv/bin/python tests/mcp_bridge/capture_reference.py
+
+One `codex exec --json` run with servers/rich_server.py (ready), a missing command, a server
+that exits at once and one that outlives its startup timeout; the mock model calls the MCP
+tools and the resource tools one after another. Written per mode (exec_default/, exec_full_access/): `exec_events.jsonl` (stdout),
+`stderr.txt`, `requests.jsonl` (every Responses request body: the tools array and the
+function_call_output items the model read), `calls.json` (the calls made)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from parity.mock_responses import MockResponses, ResponseStream, sse, text_stream  # noqa: E402
+from parity.reference import RefEnv  # noqa: E402
+
+OUT = HERE.parent.parent / "fixtures" / "mcp_bridge"
+RICH = HERE / "servers" / "rich_server.py"
+
+# (namespace, name, arguments)
+CALLS = [
+    ("mcp__rich", "echo", '{"text": "hello"}'),
+    ("mcp__rich", "picture", "{}"),
+    ("mcp__rich", "add", '{"a": 2, "b": 3}'),
+    ("mcp__rich", "fail", '{"reason": "x"}'),
+    ("mcp__rich", "echo", "{bad"),
+    ("mcp__rich", "echo", ""),
+    ("mcp__rich", "slow", '{"seconds": 4}'),
+    (None, "mcp__rich__echo", '{"text": "flat"}'),
+    ("mcp__rich", "missing", "{}"),
+    (None, "list_mcp_resources", "{}"),
+    (None, "list_mcp_resources", '{"server": "rich"}'),
+    (None, "list_mcp_resource_templates", "{}"),
+    (None, "list_mcp_resource_templates", '{"server": "rich"}'),
+    (None, "read_mcp_resource", '{"server": "rich", "uri": "mem://note"}'),
+    (None, "read_mcp_resource", '{"server": "nope", "uri": "x"}'),
+    (None, "read_mcp_resource", '{"server": " ", "uri": "x"}'),
+    (None, "list_mcp_resources", '{"cursor": "abc"}'),
+    (None, "list_mcp_resources", '{"server": "broken"}'),
+    ("mcp__rich", "ro", "{}"),
+]
+
+
+def config(py: str) -> str:
+    def srv(name: str, *args: str, extra: str = "") -> str:
+        argv = json.dumps([str(RICH), *args])
+        return f'[mcp_servers.{name}]\ncommand = "{py}"\nargs = {argv}\n{extra}'
+    return "\n".join([
+        srv("rich", extra="tool_timeout_sec = 1.5\n"),
+        '[mcp_servers.broken]\ncommand = "/nonexistent/mcp-server"\n',
+        srv("dies", "--exit-at-start"),
+        srv("late", "--sleep-before-start", "6", extra="startup_timeout_sec = 1.5\n"),
+    ])
+
+
+def capture(name: str, flags: list[str]) -> None:
+    replies = []
+    for i, (ns, tool, args) in enumerate(CALLS, 1):
+        replies.append(sse(ResponseStream().function_call(tool, args, call_id=f"call_{i}", namespace=ns).completed()))
+    replies.append(sse(text_stream("done")))
+    with MockResponses(replies) as mock, RefEnv(mock, tag="mcp-bridge", config_extra=config(sys.executable)) as env:
+        res = env.run(["exec", "--json", "--skip-git-repo-check", *flags, "Use the MCP tools."], timeout=240)
+        out = OUT / name
+        out.mkdir(parents=True, exist_ok=True)
+        root = str(env.root)
+        norm = lambda s: s.replace(root, "<ROOT>").replace(sys.executable, "<PYTHON>").replace(  # noqa: E731
+            str(RICH), "<RICH>")
+        (out / "exec_events.jsonl").write_text(norm(res.stdout))
+        (out / "stderr.txt").write_text(norm(res.stderr))
+        with open(out / "requests.jsonl", "w") as f:
+            for req in mock.responses_requests():
+                f.write(norm(json.dumps(req.json, ensure_ascii=False)) + "\n")
+        (out / "calls.json").write_text(json.dumps(CALLS, indent=1) + "\n")
+        print(name, "exit", res.exit_code, "requests", len(mock.responses_requests()))
+
+
+def main() -> None:
+    # default exec: approval_policy never + read-only sandbox -> MCP approvals are asked and
+    # exec answers them with cancel; full access: no approvals, the tools run.
+    capture("exec_default", [])
+    capture("exec_full_access", ["--dangerously-bypass-approvals-and-sandbox"])
+
+
+if __name__ == "__main__":
+    main()

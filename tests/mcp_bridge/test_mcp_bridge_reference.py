@@ -1,0 +1,112 @@
+"""The bridge, wired as the core wires it (ToolRouter fallback), replays the calls of the
+reference captures in fixtures/mcp_bridge/ (tests/mcp_bridge/capture_reference.py: `codex exec`
+0.136.0 with the same servers) and must produce the same function_call_output for every call
+(wall times normalized) and the same MCP namespace in the tools array.
+
+exec_full_access: --dangerously-bypass-approvals-and-sandbox, the tools run.
+exec_default: approval never + read-only sandbox: MCP approvals are asked and nobody answers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from codex.mcp.core_bridge import McpBridge
+from codex.tools.base import ToolCall, ToolContext
+from codex.tools.router import ToolRouter
+from codex.tools.specs import build_tools
+
+HERE = Path(__file__).resolve().parent
+RICH = str(HERE / "servers" / "rich_server.py")
+FIXTURES = HERE.parent.parent / "fixtures" / "mcp_bridge"
+WALL = re.compile(r"Wall time: \d+\.\d{4} seconds")
+
+SERVERS = {
+    "rich": {"command": sys.executable, "args": [RICH], "tool_timeout_sec": 1.5},
+    "broken": {"command": "/nonexistent/mcp-server"},
+    "dies": {"command": sys.executable, "args": [RICH, "--exit-at-start"]},
+    "late": {"command": sys.executable, "args": [RICH, "--sleep-before-start", "6"], "startup_timeout_sec": 1.5},
+}
+MODES = {
+    "exec_full_access": {"approval_policy": "never", "sandbox_policy": {"type": "danger-full-access"}},
+    "exec_default": {"approval_policy": "never", "sandbox_policy": {"type": "read-only"}},
+}
+
+
+def _norm(output):
+    if isinstance(output, str):
+        return WALL.sub("Wall time: X seconds", output)
+    return [dict(item, text=_norm(item["text"])) if item.get("type") == "input_text" else item for item in output]
+
+
+def _reference(mode: str):
+    lines = (FIXTURES / mode / "requests.jsonl").read_text().splitlines()
+    last = json.loads(lines[-1])
+    outputs = {i["call_id"]: i["output"] for i in last["input"] if i.get("type") == "function_call_output"}
+    calls = json.loads((FIXTURES / mode / "calls.json").read_text())
+    return calls, outputs, last["tools"]
+
+
+def _replay(mode: str, calls):
+    async def main():
+        bridge = McpBridge({"mcp_servers": SERVERS}, cwd=str(HERE), codex_home=str(HERE))
+        await bridge.start(None)
+        tools = await bridge.tools()
+        router = ToolRouter({}, fallback=bridge.handle)
+        events = []
+
+        async def emit(msg):
+            events.append(msg)
+
+        ctx = ToolContext("thread", "turn", str(HERE), str(HERE), emit=emit, **MODES[mode])
+        items = []
+        for i, (ns, name, args) in enumerate(calls, 1):
+            items.append(await router.dispatch(ToolCall(f"call_{i}", name, arguments=args, namespace=ns), ctx))
+        await bridge.shutdown()
+        return bridge, tools, items, events
+
+    return asyncio.run(main())
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_outputs_match_reference(mode):
+    calls, ref_outputs, ref_tools = _reference(mode)
+    bridge, tools, items, events = _replay(mode, calls)
+    assert len(items) == len(calls)
+    for item in items:
+        assert item["type"] == "function_call_output"
+        assert _norm(item["output"]) == _norm(ref_outputs[item["call_id"]]), item["call_id"]
+    built = build_tools(None, mcp_tools=tools, mcp_servers=bridge.has_servers)
+    ours = [t for t in built if t.get("type") == "namespace" and t["name"].startswith("mcp__")]
+    ref = [t for t in ref_tools if t.get("type") == "namespace" and t["name"].startswith("mcp__")]
+    assert ours == ref
+
+
+def test_events_match_reference_items():
+    """Every mcp_tool_call item of the reference's exec --json has our begin/end pair with the
+    same server, tool, arguments and outcome (Ok result content / Err message)."""
+    calls, _outputs, _tools = _reference("exec_full_access")
+    _bridge, _tools2, _items, events = _replay("exec_full_access", calls)
+    ref_items = [json.loads(line)["item"] for line in
+                 (FIXTURES / "exec_full_access" / "exec_events.jsonl").read_text().splitlines()
+                 if json.loads(line).get("type") == "item.completed"
+                 and json.loads(line)["item"].get("type") == "mcp_tool_call"]
+    ends = [e for e in events if e["type"] == "mcp_tool_call_end"]
+    begins = [e for e in events if e["type"] == "mcp_tool_call_begin"]
+    assert len(ends) == len(begins) == len(ref_items)
+    for end, ref in zip(ends, ref_items):
+        inv = end["invocation"]
+        assert (inv["server"], inv["tool"], inv["arguments"]) == (ref["server"], ref["tool"], ref["arguments"])
+        if ref["status"] == "completed":
+            assert end["result"]["Ok"]["content"] == ref["result"]["content"]
+            assert end["result"]["Ok"].get("structuredContent") == ref["result"]["structured_content"]
+        else:
+            if "Err" in end["result"]:
+                assert end["result"]["Err"] == ref["error"]["message"]
+            else:  # an isError result
+                assert end["result"]["Ok"]["isError"] is True
