@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from parity.mock_responses import MockResponses
-from parity.normalize import Normalizer
+from parity.normalize import Normalizer, request_view
 from parity.reference import RefEnv
 
 from .marker_model import MarkerModel
@@ -181,6 +181,8 @@ class ReplayResult:
     stderr: str
     exit_code: int | None
     raw_lines: list[bytes] = field(default_factory=list)
+    requests: list[dict] = field(default_factory=list)      # model requests, `request_view`ed
+    rollouts: dict[str, list[str]] = field(default_factory=dict)   # relative path -> lines
 
     def s2c(self) -> list[dict]:
         return [t["msg"] for t in self.transcript if t["dir"] == "s2c"]
@@ -194,7 +196,13 @@ def replay(name: str, which: str = "ours", *, capture: list[dict] | None = None,
         with RefEnv(mock, tag="mcp") as env:
             if keep is not None:
                 keep(env)
-            return _drive(name, which, capture, env)
+            result = _drive(name, which, capture, env)
+            norm = env.normalizer()
+            result.requests = [request_view(r, norm) for r in mock.responses_requests()]
+            for path in sorted(env.codex_home.rglob("rollout-*.jsonl")):
+                rel = norm.text(str(path.relative_to(env.codex_home)))
+                result.rollouts[rel] = [norm.text(line) for line in path.read_text().splitlines()]
+            return result
 
 
 def _drive(name: str, which: str, capture: list[dict], env: RefEnv) -> ReplayResult:

@@ -124,3 +124,50 @@ def test_cancel_protocol():
 def test_cancel_transcript_identical():
     name = "mcp_codex_cancel"
     _assert_same(load_transcript(name), _ours(name).transcript)
+
+
+def _variant(answer: dict, *, truncate: bool = False) -> list[dict]:
+    """mcp_exec_approval_approved with another answer to the elicitation (probed on the
+    reference: see the expectations below)."""
+    import copy
+
+    capture = copy.deepcopy(load_transcript("mcp_exec_approval_approved"))
+    out = []
+    for t in capture:
+        if t["dir"] == "c2s" and "method" not in t["msg"]:
+            t["msg"] = {k: v for k, v in t["msg"].items() if k not in ("result", "error")}
+            t["msg"].update(answer)
+            out.append(t)
+            if truncate:
+                break
+            continue
+        out.append(t)
+    return out
+
+
+def test_mcp_style_elicitation_answer_denies():
+    """An MCP `{action, content}` answer does not deserialize as codex's approval response: the
+    reference logs it and denies (the command does not run); the turn completes."""
+    result = replay("mcp_style_answer", "ours",
+                    capture=_variant({"result": {"action": "accept", "content": {}}}))
+    assert "ERROR codex_mcp_server::exec_approval: failed to deserialize ExecApprovalResponse: " \
+           "missing field `decision`" in result.stderr
+    outputs = [t["msg"]["params"]["msg"]["item"] for t in result.transcript
+               if t["msg"].get("method") == "codex/event"
+               and t["msg"]["params"]["msg"]["type"] == "raw_response_item"
+               and t["msg"]["params"]["msg"]["item"].get("type") == "function_call_output"]
+    assert "rejected by user" in outputs[0]["output"]
+    assert [t["msg"]["id"] for t in result.transcript if t["dir"] == "s2c" and "result" in t["msg"]] == [1, 2]
+
+
+def test_error_elicitation_answer_leaves_the_turn_waiting():
+    """An error answer is logged (`<- error: JsonRpcError { ... }`) and nothing is decided: no
+    more events, no tools/call result."""
+    result = replay("error_answer", "ours",
+                    capture=_variant({"error": {"code": -32000, "message": "nope"}}, truncate=True))
+    assert ('ERROR codex_mcp_server::message_processor: <- error: JsonRpcError { jsonrpc: JsonRpcVersion2_0, '
+            'id: Some(Number(0)), error: ErrorData { code: ErrorCode(-32000), message: "nope", data: None } }'
+            ) in result.stderr
+    kinds = event_types(result.transcript)
+    assert kinds[-1] == "exec_approval_request"
+    assert [t["msg"]["id"] for t in result.transcript if t["dir"] == "s2c" and "result" in t["msg"]] == [1]

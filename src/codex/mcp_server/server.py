@@ -210,11 +210,13 @@ class McpServer:
             await self.handle_notification(msg["method"], msg.get("params"))
         elif "id" in msg:
             fut = self._pending.pop(_key(msg["id"]), None)
+            if "error" in msg:
+                # the reference logs it and drops the request: an approval answered with an
+                # error is never decided (the turn keeps waiting)
+                log.error("<- error: %s", _rust_error_debug(msg["id"], msg.get("error")))
+                return
             if fut is not None and not fut.done():
-                if "error" in msg:
-                    fut.set_exception(RuntimeError(str((msg.get("error") or {}).get("message", ""))))
-                else:
-                    fut.set_result(msg.get("result"))
+                fut.set_result(msg.get("result"))
 
     def handle_request(self, rid: Any, method: str, params: Any, has_params: bool) -> None:
         if method == "initialize":
@@ -516,7 +518,7 @@ class McpServer:
             "codex_event_id": event_id, "codex_call_id": call_id, "codex_command": command,
             "codex_cwd": cwd, "codex_parsed_cmd": ev.get("parsed_cmd") or [],
         }
-        decision = await self._decision(params, log_exec)
+        decision = await self._decision(params, log_exec, "ExecApprovalResponse")
         session = self._session(tid)
         if session is not None:
             session.submit_op({"type": "exec_approval", "id": ev.get("approval_id") or call_id,
@@ -537,23 +539,20 @@ class McpServer:
         if ev.get("grant_root") is not None:
             params["codex_grant_root"] = ev["grant_root"]
         params["codex_changes"] = ev.get("changes") or {}
-        decision = await self._decision(params, log_patch)
+        decision = await self._decision(params, log_patch, "PatchApprovalResponse")
         session = self._session(tid)
         if session is not None:
             session.submit_op({"type": "patch_approval", "id": ev.get("call_id", ""), "decision": decision})
 
-    async def _decision(self, params: dict[str, Any], logger: logging.Logger) -> Any:
+    async def _decision(self, params: dict[str, Any], logger: logging.Logger, what: str) -> Any:
+        """Ask the client; its `{"decision": ReviewDecision}`, or `denied` when the answer does
+        not deserialize (logged as the reference logs it)."""
+        result = await self.request("elicitation/create", params)
         try:
-            result = await self.request("elicitation/create", params)
-        except RuntimeError as exc:
-            logger.error("request failed: %s", exc)
+            return review_decision(result, what)
+        except T.ParamError as exc:
+            logger.error("failed to deserialize %s: %s", what, exc)
             return "denied"
-        decision = result.get("decision") if isinstance(result, dict) else None
-        if decision in ("approved", "approved_for_session", "denied", "abort", "timed_out") or \
-                (isinstance(decision, dict) and len(decision) == 1):
-            return decision
-        logger.error("failed to deserialize approval response: %s", _dumps(result))
-        return "denied"
 
     # -- cancellation ------------------------------------------------------------------------
 
@@ -592,6 +591,41 @@ class McpServer:
                 await self._client.close()
             except Exception:  # noqa: BLE001
                 pass
+
+
+REVIEW_DECISIONS = ("approved", "approved_execpolicy_amendment", "approved_for_session",
+                    "network_policy_amendment", "denied", "timed_out", "abort")
+
+
+def review_decision(result: Any, what: str) -> Any:
+    """`{"decision": ReviewDecision}` (serde's messages for what does not deserialize)."""
+    if not isinstance(result, dict):
+        raise T.ParamError(f"invalid type: {T._json_kind(result)}, expected struct {what}")
+    if "decision" not in result:
+        raise T.ParamError("missing field `decision`")
+    decision = result["decision"]
+    expected = ", ".join(f"`{v}`" for v in REVIEW_DECISIONS)
+    if isinstance(decision, str):
+        if decision in ("approved", "approved_for_session", "denied", "timed_out", "abort"):
+            return decision
+        raise T.ParamError(f"unknown variant `{decision}`, expected one of {expected}")
+    if isinstance(decision, dict) and len(decision) == 1:
+        (name,) = decision
+        if name in ("approved_execpolicy_amendment", "network_policy_amendment"):
+            return decision
+        raise T.ParamError(f"unknown variant `{name}`, expected one of {expected}")
+    raise T.ParamError(f"invalid type: {T._json_kind(decision)}, expected enum ReviewDecision")
+
+
+def _rust_error_debug(rid: Any, error: Any) -> str:
+    """The reference's `{:?}` of the JSON-RPC error it received."""
+    rid_s = f"String({json.dumps(rid)})" if isinstance(rid, str) else f"Number({rid})"
+    err = error if isinstance(error, dict) else {}
+    data = err.get("data")
+    data_s = "None" if data is None else f"Some({_dumps(data)})"
+    return (f"JsonRpcError {{ jsonrpc: JsonRpcVersion2_0, id: Some({rid_s}), error: ErrorData {{ "
+            f"code: ErrorCode({err.get('code')}), message: {json.dumps(str(err.get('message', '')))}, "
+            f"data: {data_s} }} }}")
 
 
 def _message(exc: BaseException) -> str:
