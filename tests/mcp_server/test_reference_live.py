@@ -65,3 +65,45 @@ def test_stdout_identical_to_reference(reference, name):
     if a != b:
         diff = "\n".join(difflib.unified_diff(a, b, "reference", "ours", lineterm="", n=1))
         pytest.fail(f"stdout differs:\n{diff[:20000]}")
+
+
+_runs: dict[tuple[str, str], object] = {}
+
+
+def _run(name: str, which: str):
+    if (name, which) not in _runs:
+        _runs[(name, which)] = replay(name, which)
+    return _runs[(name, which)]
+
+
+def _rollout(result) -> dict[str, list[dict]]:
+    import json
+
+    def mask(line: str) -> dict:
+        d = json.loads(line)
+        d.pop("timestamp", None)
+        return d
+    return {k: [mask(line) for line in v] for k, v in result.rollouts.items()}
+
+
+KNOWN_HEADER_GAPS = ("user-agent", "x-codex-turn-metadata")
+
+
+@pytest.mark.parametrize("name", ["mcp_codex_tool_call", "mcp_exec_approval_approved"])
+def test_rollouts_and_model_requests_match_reference(reference, name):
+    ref, ours = _run(name, "reference"), _run(name, "ours")
+    assert _rollout(ours) == _rollout(ref)
+    assert len(ours.requests) == len(ref.requests)
+    for a, b in zip(ref.requests, ours.requests):
+        assert b["body"] == a["body"]
+        ha = {k: v for k, v in a["headers"].items() if k not in KNOWN_HEADER_GAPS}
+        hb = {k: v for k, v in b["headers"].items() if k not in KNOWN_HEADER_GAPS}
+        assert hb == ha
+
+
+@pytest.mark.xfail(reason="core (turn.py `_headers`): the user agent lacks the MCP client's "
+                          "`(<name>; <version>)` suffix and the turn metadata carries "
+                          "`thread_source: user` that an MCP thread does not have", strict=False)
+def test_model_request_headers_match_reference(reference):
+    ref, ours = _run("mcp_codex_tool_call", "reference"), _run("mcp_codex_tool_call", "ours")
+    assert [r["headers"] for r in ours.requests] == [r["headers"] for r in ref.requests]
