@@ -3,13 +3,15 @@
 a unified diff of every compared aspect (the same runs and normalization as
 tests/parity/test_exec_scenarios.py; shared code in tests/parity/exec_scenarios.py).
 
-    scripts/exec_diff.py SCENARIO [--human] [--aspect requests --aspect stdout ...]
+    scripts/exec_diff.py SCENARIO [--human | --mode MODE] [--aspect requests --aspect stdout ...]
     scripts/exec_diff.py --list
     scripts/exec_diff.py text_only --show stdout          # print both sides of an aspect
     scripts/exec_diff.py apply_patch --ref-vs-ref         # the reference against itself (noise check)
     CODEX_PARITY_KEEP=1 scripts/exec_diff.py shell_call   # keep the sandboxes (paths printed)
 
-Exit status: 0 when every aspect is equal, 1 otherwise.
+Exit status: 0 when every aspect is equal, 1 otherwise. One run per side: the reference has a few
+races of its own (an exec end it does not render, ...); the test re-runs the reference before it
+fails an aspect, this script does not: when a diff looks odd, run it again or use --ref-vs-ref.
 """
 from __future__ import annotations
 
@@ -30,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("scenario", nargs="?")
     ap.add_argument("--human", action="store_true", help="the run without --json (scenarios with a human capture)")
+    ap.add_argument("--mode", help="json, human, or (a few scenarios) json-nobwrap / human-nobwrap: "
+                                   "bubblewrap not on PATH; see --list")
     ap.add_argument("--aspect", action="append", help="only these aspects (repeatable)")
     ap.add_argument("--show", action="append", default=[], help="also print both sides of this aspect in full")
     ap.add_argument("--list", action="store_true", help="list the scenarios, their modes and aspects")
@@ -43,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{n:28s} modes={','.join(modes(s))}  aspects={','.join(aspects_for(s))}")
         return 0
     spec = load_scenario(a.scenario)
-    mode = "human" if a.human else "json"
+    mode = a.mode or ("human" if a.human else "json")
     sides = (("reference", "reference") if a.ref_vs_ref else ("ours", "ours") if a.ours_vs_ours
              else ("reference", "ours"))
     left, right = run_scenario(a.scenario, mode, sides=sides)

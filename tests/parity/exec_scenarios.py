@@ -83,8 +83,36 @@ def load_scenario(name: str) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+# Extra modes without bubblewrap on PATH (as on the capture machine): the reference then warns
+# "Codex could not find bubblewrap on PATH ... will use the bundled bubblewrap" in human mode (never
+# in --json), and still sandboxes. Only a few scenarios: this is about the warning and the sandbox.
+NOBWRAP_MODES = {"sandbox_denied": ["json-nobwrap", "human-nobwrap"], "sandbox_full_access": ["human-nobwrap"],
+                 "shell_call": ["human-nobwrap"]}
+
+
 def modes(spec: dict) -> list[str]:
-    return ["json", "human"] if spec.get("human") else ["json"]
+    base = ["json", "human"] if spec.get("human") else ["json"]
+    return base + NOBWRAP_MODES.get(spec["name"], [])
+
+
+def _is_human(mode: str) -> bool:
+    return mode.split("-")[0] == "human"
+
+
+def _nobwrap_path(env: RefEnv, which: str) -> str:
+    """The side's PATH with /usr/bin and /bin replaced by a dir of links to all of /usr/bin and /bin
+    but bwrap (on a merged-/usr system /bin is /usr/bin, so both have to go)."""
+    shadow = env.root / "nobwrap-bin"
+    if not shadow.is_dir():
+        shadow.mkdir()
+        for d in ("/usr/bin", "/bin"):
+            if not os.path.isdir(d):
+                continue
+            for name in os.listdir(d):
+                if name != "bwrap" and not (shadow / name).exists():
+                    os.symlink(os.path.join(d, name), shadow / name)
+    parts = [p for p in env.env(which)["PATH"].split(":") if p not in ("/usr/bin", "/bin")]
+    return ":".join([*parts, str(shadow)])
 
 
 def last_message_arg(args: list[str]) -> str | None:
@@ -394,7 +422,7 @@ def _collect(env: RefEnv, spec: dict, mode: str, runs: list[RunRecord], port: in
     data["requests"] = [{"run": i, "n": j, **request_view(q, nm)} for i, r in enumerate(runs)
                         for j, q in enumerate(r.requests)]
     nm = norm()
-    if mode == "json":
+    if not _is_human(mode):
         data["events"] = [_unordered_json_events(_jsonl(nm, r.stdout)) for r in runs]
     else:
         a["stdout"] = "".join(_sep(i, r, n) + nm.text(r.stdout) for i, r in enumerate(runs))
@@ -510,12 +538,13 @@ def run_side(spec: dict, which: str, mode: str, *, keep: bool | None = None) -> 
             probe_before = GLOBAL_PROBE.exists()
             for run in spec["runs"]:
                 args = materialize(run["args"], env, mock.port)
-                if mode == "human":
+                if _is_human(mode):
                     args = [x for x in args if x != "--json"]
+                run_env = {"PATH": _nobwrap_path(env, which)} if mode.endswith("-nobwrap") else None
                 before = len(mock.requests)
                 mock.enqueue(*(make_reply(r) for r in materialize(run["replies"], env, mock.port)))
                 try:
-                    rr = env.run(args, which=which, stdin=run.get("stdin"), timeout=RUN_TIMEOUT_S)
+                    rr = env.run(args, which=which, stdin=run.get("stdin"), timeout=RUN_TIMEOUT_S, env=run_env)
                     code, out, err = rr.exit_code, rr.stdout, rr.stderr
                 except RunTimeout as exc:
                     code, out, err = f"timeout after {RUN_TIMEOUT_S}s", exc.stdout, exc.stderr

@@ -2,7 +2,8 @@
 
 Per scenario (and per mode: --json, plus human mode where the capture has one) the reference
 Codex 0.136.0 and ours run against their own loopback mock with identical inputs and replies
-(fixtures/parity/exec_scenarios/<name>/scenario.json); each compared aspect is one test:
+(fixtures/parity/exec_scenarios/<name>/scenario.json), and a few scenarios also run with bubblewrap
+not on PATH (modes json-nobwrap / human-nobwrap); each compared aspect is one test:
 
     exit_code  requests  stdout  stderr  rollout  sqlite  workspace  codex_home  [last_message]
 
@@ -28,6 +29,15 @@ pytestmark = pytest.mark.reference
 
 # (scenario, mode, aspect) -> reason; scenario/mode/aspect "*" = all of them.
 KNOWN_DIFFERENCES: dict[tuple[str, str, str], str] = {
+    ("sandbox_denied", "json-nobwrap", "stdout"):
+        "bubblewrap not on PATH: ours emits the 'Codex could not find bubblewrap on PATH. ... will use "
+        "the bundled bubblewrap in the meantime.' warning as an `item.completed` {type: error} item "
+        "(item_0) right after thread.started, so every later item id is shifted by one; the reference "
+        "never shows that warning in --json output (only on stderr in human mode)",
+    ("sandbox_full_access", "human-nobwrap", "stderr"):
+        "bubblewrap not on PATH: ours prints 'warning: Codex could not find bubblewrap on PATH. ...' "
+        "under --dangerously-bypass-approvals-and-sandbox; the reference does not warn when the "
+        "sandbox is danger-full-access",
 }
 
 
@@ -94,7 +104,7 @@ def test_known_differences_are_real_cases():
     names = set(scenario_names())
     for (name, mode, aspect) in KNOWN_DIFFERENCES:
         if name == "*":
-            assert mode in ("*", "json", "human") and aspect in ("*", *ASPECTS), (name, mode, aspect)
+            assert aspect in ("*", *ASPECTS), (name, mode, aspect)
             continue
         assert name in names, name
         spec = load_scenario(name)
