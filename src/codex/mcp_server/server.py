@@ -485,6 +485,9 @@ class McpServer:
         if not explicit_sandbox:
             msg["active_permission_profile"] = {"id": ":" + st.sandbox_mode}
         msg["cwd"] = st.cwd
+        effort = (st.raw or {}).get("model_reasoning_effort")
+        if effort is not None:  # only a configured effort (the model's default is not shown)
+            msg["reasoning_effort"] = effort
         msg["rollout_path"] = session.rollout_path
         return msg
 
