@@ -189,10 +189,12 @@ class ReplayResult:
 
 
 def replay(name: str, which: str = "ours", *, capture: list[dict] | None = None,
-           keep: Callable[[RefEnv], None] | None = None) -> ReplayResult:
+           keep: Callable[[RefEnv], None] | None = None,
+           model: Callable[[MockResponses], Any] | None = None) -> ReplayResult:
+    """`model(mock)` installs another mock model than the marker model."""
     capture = capture if capture is not None else load_transcript(name)
     with MockResponses() as mock:
-        MarkerModel(mock)
+        (model or MarkerModel)(mock)
         with RefEnv(mock, tag="mcp") as env:
             if keep is not None:
                 keep(env)

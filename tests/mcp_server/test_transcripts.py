@@ -171,3 +171,35 @@ def test_error_elicitation_answer_leaves_the_turn_waiting():
     kinds = event_types(result.transcript)
     assert kinds[-1] == "exec_approval_request"
     assert [t["msg"]["id"] for t in result.transcript if t["dir"] == "s2c" and "result" in t["msg"]] == [1]
+
+
+def test_model_error_is_an_error_result_and_its_task_complete_waits_for_the_next_call():
+    """Probed on the reference (a 400 from the model): the `error` event answers the tools/call
+    with `isError` and the thread id; the turn's `task_complete` stays queued and is what the
+    next `codex-reply` on the thread streams and answers with (empty text)."""
+    import copy
+
+    from parity.mock_responses import http_error
+
+    capture = load_transcript("mcp_codex_tool_call")
+    cut = next(i for i, t in enumerate(capture) if t["dir"] == "s2c" and t["msg"].get("id") == 3)
+    capture = copy.deepcopy(capture[:cut + 1])
+
+    def model(mock):
+        mock.route("POST", "/v1/responses",
+                   lambda req: http_error(400, "mock: bad request", type_="invalid_request_error"))
+
+    result = replay("model_error", "ours", capture=capture, model=model)
+    events = [(t["msg"]["params"]["_meta"]["requestId"], t["msg"]["params"]["msg"]) for t in result.transcript
+              if t["msg"].get("method") == "codex/event"]
+    error = next(m for rid, m in events if m["type"] == "error")
+    assert error["message"] == '{"error": {"message": "mock: bad request", "type": "invalid_request_error"}}'
+    results = {t["msg"]["id"]: t["msg"]["result"] for t in result.transcript
+               if t["dir"] == "s2c" and "result" in t["msg"]}
+    tid = results[2]["structuredContent"]["threadId"]
+    assert results[2] == {"content": [{"type": "text", "text": error["message"]}],
+                          "structuredContent": {"threadId": tid, "content": error["message"]}, "isError": True}
+    assert [(rid, m["type"]) for rid, m in events if rid == 3][:1] == [(3, "task_complete")]
+    assert next(m for rid, m in events if rid == 3)["turn_id"] == "2"
+    assert results[3] == {"content": [{"type": "text", "text": ""}],
+                          "structuredContent": {"threadId": tid, "content": ""}}
