@@ -126,3 +126,12 @@ def test_edge_methods(tmp_path):
     failures = [f for f in failures if not (f[0] == "initialize")]
     assert failures == []
     assert compared >= 25
+
+
+def test_edge_experimental_fields(tmp_path):
+    """A stable-API client using each experimental params field (captured from the
+    reference): refused with upstream's reason, before the method runs."""
+    compared, skipped, failures = _replay(tmp_path, "edge_experimental")
+    failures = [f for f in failures if not (f[0] == "initialize")]
+    assert failures == []
+    assert compared >= 28

@@ -594,17 +594,57 @@ class AppServer:
         return await handler(params if spec.params is not None else None, conn)
 
 
+# Reasons upstream's `#[experimental("...")]` names differently from the wire field.
+_EXPERIMENTAL_REASON_NAMES = {"persistExtendedHistory": "persistFullHistory"}
+
+
 def experimental_field_used(method: str, params: Any) -> str | None:
-    """``<method>.<field>`` (upstream's ``#[experimental("...")]`` reason) when stable-API
-    params set a field only the experimental protocol has, else None. A field counts as
-    set when present and not null/false/empty."""
+    """The reason (``<method>.<field>``, or ``askForApproval.granular`` for a granular
+    approval policy) when stable-API params use something only the experimental protocol
+    has, else None. As upstream's ``ExperimentalApi`` derive: an optional field counts when
+    present and not null (an empty list too), a flag when true; fields in declaration order."""
     if not isinstance(params, dict) or not params:
         return None
-    for name in _experimental_params_fields().get(method, ()):
+    experimental = set(_experimental_params_fields().get(method, ()))
+    for name in _declared_fields(method, params):
         value = params.get(name)
-        if value is not None and value is not False and value != [] and value != {}:
-            return f"{method}.{name}"
+        if name in experimental and value is not None and value is not False:
+            return f"{method}.{_EXPERIMENTAL_REASON_NAMES.get(name, name)}"
+        if name in _approval_fields(method) and isinstance(value, dict) and "granular" in value:
+            return "askForApproval.granular"
     return None
+
+
+def _declared_fields(method: str, params: dict) -> list[str]:
+    from .serde_check import _decl_order, params_schemas
+
+    found = params_schemas().get(method)
+    order = _decl_order(found[1]) if found and found[1] else []
+    return [f for f in order if f in params] + [f for f in params if f not in order]
+
+
+_APPROVAL_FIELDS: dict[str, set[str]] = {}
+
+
+def _approval_fields(method: str) -> set[str]:
+    """Params fields typed ``AskForApproval`` (its granular variant is experimental)."""
+    if method not in _APPROVAL_FIELDS:
+        from .serde_check import _defs, params_schemas
+
+        out: set[str] = set()
+        found = params_schemas().get(method)
+        schema = _defs().get(found[0].get("$ref", "")) if found else None
+        for name, sub in ((schema or {}).get("properties") or {}).items():
+            if "AskForApproval" in json_dumps(sub):
+                out.add(name)
+        _APPROVAL_FIELDS[method] = out
+    return _APPROVAL_FIELDS[method]
+
+
+def json_dumps(value: Any) -> str:
+    import json
+
+    return json.dumps(value)
 
 
 _EXP_FIELDS: dict[str, list[str]] | None = None
