@@ -5,8 +5,8 @@
 One `codex exec --json` run with servers/rich_server.py (ready), a missing command, a server
 that exits at once and one that outlives its startup timeout; the mock model calls the MCP
 tools and the resource tools one after another. Written per mode (exec_default/, exec_full_access/): `exec_events.jsonl` (stdout),
-`stderr.txt`, `requests.jsonl` (every Responses request body: the tools array and the
-function_call_output items the model read), `calls.json` (the calls made)."""
+`stderr.txt`, `requests.jsonl` (the last Responses request, slimmed to the MCP tools of its tools
+array and the function calls / outputs of its input), `calls.json` (the calls made)."""
 
 from __future__ import annotations
 
@@ -74,10 +74,66 @@ def capture(name: str, flags: list[str]) -> None:
         (out / "exec_events.jsonl").write_text(norm(res.stdout))
         (out / "stderr.txt").write_text(norm(res.stderr))
         with open(out / "requests.jsonl", "w") as f:
-            for req in mock.responses_requests():
-                f.write(norm(json.dumps(req.json, ensure_ascii=False)) + "\n")
+            for req in mock.responses_requests()[-1:]:
+                f.write(norm(json.dumps(_slim(req.json), ensure_ascii=False)) + "\n")
         (out / "calls.json").write_text(json.dumps(CALLS, indent=1) + "\n")
         print(name, "exit", res.exit_code, "requests", len(mock.responses_requests()))
+
+
+def _slim(req: dict) -> dict:
+    """What the bridge decides in a request: the MCP tools (namespaces + resource tools) and the
+    tool calls / outputs of the input."""
+    tools = [t for t in req.get("tools") or [] if t.get("type") == "namespace" and t["name"].startswith("mcp__")
+             or "mcp_resource" in (t.get("name") or "")]
+    items = [i for i in req.get("input") or [] if i.get("type") in ("function_call", "function_call_output")]
+    return {"tools": tools, "input": items}
+
+
+def capture_startup() -> None:
+    """`codex app-server`: initialize, thread/start, then the mcpServer/startupStatus/updated
+    notifications of the four servers."""
+    import os
+    import subprocess
+    import threading
+    import time
+
+    with RefEnv(None, tag="mcp-bridge-startup", config_extra=config(sys.executable)) as env:
+        proc = subprocess.Popen([*env.command("reference"), "app-server"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env.env("reference"),
+                                cwd=str(env.cwd), text=True, start_new_session=True)
+        got: list = []
+
+        def reader():
+            for line in proc.stdout:
+                try:
+                    got.append(json.loads(line))
+                except ValueError:
+                    pass
+
+        threading.Thread(target=reader, daemon=True).start()
+
+        def send(msg):
+            proc.stdin.write(json.dumps(msg) + "\n")
+            proc.stdin.flush()
+
+        send({"id": 1, "method": "initialize", "params": {"clientInfo": {"name": "capture", "version": "0"},
+                                                          "capabilities": {"experimentalApi": True}}})
+        time.sleep(0.5)
+        send({"method": "initialized"})
+        send({"id": 2, "method": "thread/start", "params": {"cwd": str(env.cwd)}})
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            finals = [m for m in got if m.get("method") == "mcpServer/startupStatus/updated"
+                      and m["params"]["status"] != "starting"]
+            if len(finals) >= 4:
+                break
+            time.sleep(0.2)
+        os.killpg(proc.pid, 9)
+        proc.wait()
+        statuses = [m["params"] for m in got if m.get("method") == "mcpServer/startupStatus/updated"]
+        text = json.dumps(statuses, indent=1, ensure_ascii=False).replace(sys.executable, "<PYTHON>")
+        (OUT / "app_server_startup.json").write_text(text + "\n")
+        print("startup", len(statuses))
 
 
 def main() -> None:
@@ -85,6 +141,7 @@ def main() -> None:
     # exec answers them with cancel; full access: no approvals, the tools run.
     capture("exec_default", [])
     capture("exec_full_access", ["--dangerously-bypass-approvals-and-sandbox"])
+    capture_startup()
 
 
 if __name__ == "__main__":

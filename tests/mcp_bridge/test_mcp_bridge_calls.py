@@ -82,8 +82,8 @@ def test_startup_events_ready_failed_timeout():
     events, summary = run(main())
     finals = {e["server"]: e["status"] for e in events[4:] if e["type"] == "mcp_startup_update"}
     assert finals["rich"] == {"state": "ready"}
-    assert finals["broken"] == {"state": "failed", "error":
-                                "MCP client for `broken` failed to start: No such file or directory (os error 2)"}
+    assert finals["broken"] == {"state": "failed", "error": "MCP client for `broken` failed to start: "
+                                "MCP startup failed: No such file or directory (os error 2)"}
     assert finals["late"] == {"state": "failed", "error": (
         "MCP client for `late` timed out after 0 seconds. Add or adjust `startup_timeout_sec` in your "
         "config.toml:\n[mcp_servers.late]\nstartup_timeout_sec = XX")}
@@ -92,9 +92,10 @@ def test_startup_events_ready_failed_timeout():
     assert summary["type"] == "mcp_startup_complete"
     assert summary["ready"] == ["rich"] and summary["cancelled"] == []
     failed = {f["server"]: f["error"] for f in summary["failed"]}
-    assert failed == {"broken": "No such file or directory (os error 2)",
-                      "late": "timed out handshaking with MCP server after 500ms",
-                      "dies": "connection closed: initialize response"}
+    assert failed == {"broken": "MCP startup failed: No such file or directory (os error 2)",
+                      "late": "MCP startup failed: timed out handshaking with MCP server after 500ms",
+                      "dies": "MCP startup failed: handshaking with MCP server failed: connection closed: "
+                              "initialize response"}
 
 
 def test_required_server_failure_message():
@@ -107,9 +108,9 @@ def test_required_server_failure_message():
         return bridge, failures
 
     bridge, failures = run(main())
-    assert failures == [{"server": "need", "error": "No such file or directory (os error 2)"}]
+    assert failures == [{"server": "need", "error": "MCP startup failed: No such file or directory (os error 2)"}]
     assert bridge.required_failure_message(failures) == (
-        "required MCP servers failed to initialize: need: No such file or directory (os error 2)")
+        "required MCP servers failed to initialize: need: MCP startup failed: No such file or directory (os error 2)")
 
 
 def test_tools_wait_for_servers_and_skip_failed_ones():
@@ -192,6 +193,19 @@ def test_call_output_matches_reference_transcript():
     assert end["type"] == "mcp_tool_call_end" and end["invocation"] == begin["invocation"]
     assert set(end["duration"]) == {"secs", "nanos"}
     assert end["result"]["Ok"]["content"] == [{"type": "text", "text": "hi from the model"}]
+    # through the app-server mapping: the reference's item/started and item/completed mcpToolCall
+    from codex.app_server.event_mapping import EventMapper
+
+    transcript = [json.loads(line)["msg"] for line in
+                  (REPO / "fixtures" / "app_server" / "transcripts" / "mcp_tools.jsonl").read_text().splitlines()]
+    ref_items = [m["params"]["item"] for m in transcript if m.get("method") in ("item/started", "item/completed")
+                 and m["params"]["item"]["type"] == "mcpToolCall"]
+    mapper = EventMapper()
+    ours = [n["params"]["item"] for e in c.events for n in mapper.map(e, thread_id="t", turn_id="u")
+            if n["method"] in ("item/started", "item/completed")]
+    for item in ours + ref_items:
+        item.pop("durationMs", None)
+    assert ours == ref_items
 
 
 def test_results_text_image_structured_error():

@@ -110,3 +110,31 @@ def test_events_match_reference_items():
                 assert end["result"]["Err"] == ref["error"]["message"]
             else:  # an isError result
                 assert end["result"]["Ok"]["isError"] is True
+
+
+def test_startup_statuses_match_reference_app_server():
+    """The final mcpServer/startupStatus/updated of each server (app-server's mapping of our
+    mcp_startup_update: name, status, error) as the reference sent them (their order is the
+    reference's HashMap order, so compared per server)."""
+    from codex.app_server.event_mapping import EventMapper
+
+    ref = json.loads((FIXTURES / "app_server_startup.json").read_text())
+    ref_final = {s["name"]: (s["status"], s["error"]) for s in ref if s["status"] != "starting"}
+    assert sorted(s["name"] for s in ref if s["status"] == "starting") == sorted(SERVERS)
+
+    async def main():
+        events = []
+        bridge = McpBridge({"mcp_servers": SERVERS}, cwd=str(HERE), codex_home=str(HERE))
+        await bridge.start(events.append)
+        await bridge.wait_startup(15)
+        await bridge.shutdown()
+        return events
+
+    events = asyncio.run(main())
+    mapper = EventMapper()
+    notes = [n for e in events for n in mapper.map(e, thread_id="t", turn_id="u")
+             if n["method"] == "mcpServer/startupStatus/updated"]
+    assert [n["params"]["status"] for n in notes].count("starting") == len(SERVERS)
+    ours = {n["params"]["name"]: (n["params"]["status"], n["params"]["error"]) for n in notes
+            if n["params"]["status"] != "starting"}
+    assert ours == ref_final

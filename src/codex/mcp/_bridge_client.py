@@ -25,6 +25,7 @@ DEFAULT_TOOL_TIMEOUT_SEC = 60.0
 CLIENT_NAME = "codex-mcp-client"
 CLIENT_TITLE = "Codex"
 CLIENT_VERSION = "0.136.0"
+STARTUP_FAILED_PREFIX = "MCP startup failed: "
 
 
 class McpClientError(RuntimeError):
@@ -165,6 +166,10 @@ class ServerClient:
 
     def _resolve(self, outcome: StartupOutcome) -> None:
         if self.outcome is not None and not self.outcome.done():
+            if outcome.state == "failed" and not (outcome.error or "").startswith(STARTUP_FAILED_PREFIX):
+                # upstream's StartupOutcomeError::Failed text (captured: "MCP startup failed: No such
+                # file or directory (os error 2)")
+                outcome = StartupOutcome("failed", f"{STARTUP_FAILED_PREFIX}{outcome.error or ''}")
             self.outcome.set_result(outcome)
             if self.on_outcome is not None:
                 self.on_outcome(self, outcome)
@@ -190,7 +195,8 @@ class ServerClient:
             self._resolve(StartupOutcome("failed", self._startup_error(exc)))
         finally:
             self.session = None
-            self._resolve(StartupOutcome("failed", "connection closed: initialize response"))
+            self._resolve(StartupOutcome("failed", "handshaking with MCP server failed: connection closed: "
+                                                   "initialize response"))
 
     def _startup_error(self, exc: BaseException) -> str:
         while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
@@ -204,7 +210,7 @@ class ServerClient:
         lowered = text.lower()
         if "connection closed" in lowered or isinstance(exc, (EOFError, ConnectionError)) \
                 or type(exc).__name__ in ("ClosedResourceError", "EndOfStream", "BrokenResourceError"):
-            return "connection closed: initialize response"
+            return "handshaking with MCP server failed: connection closed: initialize response"
         return f"handshaking with MCP server failed: {text}"
 
     async def _connect_and_serve(self) -> None:

@@ -484,8 +484,8 @@ class McpBridge:
             client = self._clients[name]
             outcome = await client.wait_outcome(client.startup_timeout + 1.0)
             if outcome is None:
-                outcome = StartupOutcome(
-                    "failed", f"timed out handshaking with MCP server after {rust_duration_debug(client.startup_timeout)}")
+                outcome = StartupOutcome("failed", "MCP startup failed: timed out handshaking with MCP server after "
+                                                   f"{rust_duration_debug(client.startup_timeout)}")
             if outcome.state == "cancelled":
                 failures.append({"server": name, "error": "MCP startup cancelled"})
             elif outcome.state == "failed":
@@ -759,7 +759,7 @@ class McpBridge:
             if outcome is not None and outcome.state == "cancelled":
                 error = "MCP startup cancelled"
             else:
-                error = f"MCP startup failed: {outcome.error if outcome is not None else 'timed out'}"
+                error = outcome.error if outcome is not None and outcome.error else "MCP startup failed: timed out"
             raise McpClientError(f"failed to get client: {error}")
         return client
 
