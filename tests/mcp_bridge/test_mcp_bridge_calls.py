@@ -486,3 +486,45 @@ def test_shutdown_while_starting_cancels():
     assert events[1] == {"type": "mcp_startup_update", "server": "slowstart", "status": {"state": "cancelled"}}
     assert events[2] == {"type": "mcp_startup_complete", "ready": [], "failed": [], "cancelled": ["slowstart"]}
     assert took < 8
+
+
+def test_streamable_http_server_with_bearer_token():
+    import socket
+    import subprocess
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, RICH, "--http", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        url = f"http://127.0.0.1:{port}/mcp"
+
+        async def main():
+            bridge = McpBridge({"mcp_servers": {"web": {"url": url, "bearer_token_env_var": "WEB_TOKEN"},
+                                                "nokey": {"url": url, "bearer_token_env_var": "NOPE_TOKEN"}}},
+                               cwd=str(HERE), codex_home=str(HERE), environ={"WEB_TOKEN": "sekret"})
+            await bridge.start(None)
+            tools = await bridge.tools()
+            summary = await bridge.wait_startup(10)
+            out = await bridge.handle(ToolCall("c", "auth_header", arguments="{}", namespace="mcp__web"), Ctx().ctx)
+            await bridge.shutdown()
+            return tools, summary, out
+
+        tools, summary, out = run(main())
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert "mcp__web__echo" in [t.canonical_tool_name() for t in tools]
+    assert tools[0].server_origin == url
+    assert summary["ready"] == ["web"]
+    assert summary["failed"] == [{"server": "nokey", "error":
+                                  "MCP startup failed: Environment variable NOPE_TOKEN for MCP server 'nokey' is not set"}]
+    assert out.content.endswith('[{"type":"text","text":"Bearer sekret"}]')

@@ -99,17 +99,19 @@ def server_env(cfg: ServerConfig, environ: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-def _http_headers(cfg: ServerConfig, environ: Mapping[str, str]) -> dict[str, str]:
+def _http_headers(name: str, cfg: ServerConfig, environ: Mapping[str, str]) -> dict[str, str]:
     headers = {str(k): str(v) for k, v in (cfg.http_headers or {}).items()}
     for header, var in (cfg.env_http_headers or {}).items():
         value = environ.get(str(var))
         if value:
             headers[str(header)] = value
     if cfg.bearer_token_env_var:
-        token = environ.get(cfg.bearer_token_env_var)
+        var = cfg.bearer_token_env_var
+        token = environ.get(var)
         if token is None:
-            raise McpClientError(
-                f"Environment variable {cfg.bearer_token_env_var} for MCP server bearer token is not set")
+            raise McpClientError(f"Environment variable {var} for MCP server '{name}' is not set")
+        if not token:
+            raise McpClientError(f"Environment variable {var} for MCP server '{name}' is empty")
         headers["Authorization"] = f"Bearer {token}"
     return headers
 
@@ -233,7 +235,7 @@ class ServerClient:
 
                 from mcp.client.streamable_http import streamable_http_client
 
-                headers = _http_headers(cfg, self.environ)
+                headers = _http_headers(self.name, cfg, self.environ)
                 client = await stack.enter_async_context(httpx2.AsyncClient(headers=headers, timeout=30.0))
                 streams = await stack.enter_async_context(streamable_http_client(cfg.url, http_client=client))
                 read, write = streams[0], streams[1]

@@ -2,12 +2,13 @@
 
 Tools: echo (text), picture (an image block after a text block), add (structured content),
 fail (isError), slow (sleeps), ro (readOnlyHint). Resources: mem://note (text), a template
-mem://item/{id}. argv: [--sleep-before-start SECONDS] [--exit-at-start]"""
+mem://item/{id}. argv: [--sleep-before-start SECONDS] [--exit-at-start] [--http PORT] (streamable HTTP on
+127.0.0.1:PORT/mcp instead of stdio; tool auth_header answers the request's Authorization)"""
 
 import sys
 import time
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
 
 if "--sleep-before-start" in sys.argv:
@@ -62,5 +63,16 @@ def item(id: str) -> str:
     return f"item {id}"
 
 
+if "--http" in sys.argv:  # not listed over stdio (the reference captures know no such tool)
+    @app.tool(description="The Authorization header of the HTTP request.")
+    def auth_header(ctx: Context) -> CallToolResult:
+        request = getattr(ctx.request_context, "request", None)
+        value = request.headers.get("authorization", "<none>") if request is not None else "<no http>"
+        return CallToolResult(content=[TextContent(type="text", text=value)])
+
+
 if __name__ == "__main__":
-    app.run()
+    if "--http" in sys.argv:
+        app.run("streamable-http", port=int(sys.argv[sys.argv.index("--http") + 1]))
+    else:
+        app.run()
