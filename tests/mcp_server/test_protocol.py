@@ -155,3 +155,29 @@ def test_thread_id_parsing():
     assert T.parse_thread_id("00000000000000000000000000000001") == "00000000-0000-0000-0000-000000000001"
     assert T.parse_thread_id("urn:uuid:00000000-0000-0000-0000-000000000002") == \
         "00000000-0000-0000-0000-000000000002"
+
+
+def test_malformed_requests_like_the_reference(tmp_path, caplog):
+    """Probed on the reference: initialize / tools/call params that do not deserialize answer
+    "method not found"; messages that are not JSON-RPC 2.0 are logged, not answered; any
+    protocolVersion is echoed."""
+    with caplog.at_level("ERROR"):
+        lines = _run([
+            _req(1, "initialize", {"protocolVersion": "2025-06-18", "clientInfo": {"name": "x", "version": "1"}}),
+            _req(2, "initialize", {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "x"}}),
+            _req(3, "initialize", {"protocolVersion": 5, "capabilities": {}, "clientInfo": {"name": "x", "version": "1"}}),
+            _req(4, "initialize", {"protocolVersion": "1999-01-01", "capabilities": {},
+                                   "clientInfo": {"name": "x", "version": "1", "title": "T"}}),
+            _req(5, "tools/call", {"name": "codex", "arguments": "str"}),
+            _req(6, "tools/call", {"name": 5}),
+            json.dumps({"jsonrpc": "2.0", "method": "ping"}),
+            json.dumps({"jsonrpc": "2.0", "id": None, "method": "ping"}),
+            json.dumps({"id": 7, "method": "ping"}),
+        ], tmp_path)
+    nf = '{"jsonrpc":"2.0","id":%d,"error":{"code":-32601,"message":"method not found: %s","data":{"method":"%s"}}}'
+    assert lines[:3] == [nf % (i, "initialize", "initialize") for i in (1, 2, 3)]
+    assert lines[3].startswith('{"jsonrpc":"2.0","id":4,"result":{"protocolVersion":"1999-01-01",')
+    assert lines[3].endswith(' xterm (x; 1)"}}}')
+    assert lines[4:] == [nf % (i, "tools/call", "tools/call") for i in (5, 6)]
+    assert caplog.text.count("Failed to deserialize JSON-RPC message: data did not match any variant of "
+                             "untagged enum JsonRpcMessage") == 2

@@ -183,7 +183,8 @@ class McpServer:
         self.send({"jsonrpc": "2.0", "method": method, "params": params})
 
     async def request(self, method: str, params: Any) -> Any:
-        """A server -> client request; returns the result (raises RuntimeError on an error)."""
+        """A server -> client request; returns the result. An error answer never resolves it
+        (see `handle_line`)."""
         rid = self._next_id
         self._next_id += 1
         fut = asyncio.get_running_loop().create_future()
@@ -201,11 +202,12 @@ class McpServer:
         except ValueError as exc:
             log_main.error("Failed to deserialize JSON-RPC message: %s", _serde_message(exc))
             return
-        if not isinstance(msg, dict):
-            log_main.error("Failed to deserialize JSON-RPC message: invalid type")
+        if not _valid_message(msg):
+            log_main.error("Failed to deserialize JSON-RPC message: data did not match any variant of "
+                           "untagged enum JsonRpcMessage")
             return
         if "method" in msg and "id" in msg:
-            self.handle_request(msg["id"], msg["method"], msg.get("params"), "params" in msg)
+            self.handle_request(msg["id"], msg["method"], msg.get("params"))
         elif "method" in msg:
             await self.handle_notification(msg["method"], msg.get("params"))
         elif "id" in msg:
@@ -218,10 +220,11 @@ class McpServer:
             if fut is not None and not fut.done():
                 fut.set_result(msg.get("result"))
 
-    def handle_request(self, rid: Any, method: str, params: Any, has_params: bool) -> None:
+    def handle_request(self, rid: Any, method: str, params: Any) -> None:
+        # a known method whose params do not deserialize falls through to "method not found",
+        # as the reference's typed-then-custom request parsing does
         if method == "initialize":
-            if not isinstance(params, dict) or not isinstance(params.get("protocolVersion"), str) \
-                    or not isinstance(params.get("clientInfo"), dict):
+            if not _valid_initialize(params):
                 self._method_not_found(rid, method)
                 return
             self._initialize(rid, params)
@@ -230,7 +233,8 @@ class McpServer:
         elif method == "tools/list":
             self.respond(rid, {"tools": T.list_tools()})
         elif method == "tools/call":
-            if not isinstance(params, dict) or not isinstance(params.get("name"), str):
+            if not isinstance(params, dict) or not isinstance(params.get("name"), str) \
+                    or not isinstance(params.get("arguments", {}), (dict, type(None))):
                 self._method_not_found(rid, method)
                 return
             coro = self._tools_call(rid, params)
@@ -629,6 +633,27 @@ def _rust_error_debug(rid: Any, error: Any) -> str:
     return (f"JsonRpcError {{ jsonrpc: JsonRpcVersion2_0, id: Some({rid_s}), error: ErrorData {{ "
             f"code: ErrorCode({err.get('code')}), message: {json.dumps(str(err.get('message', '')))}, "
             f"data: {data_s} }} }}")
+
+
+def _valid_message(msg: Any) -> bool:
+    """A JSON-RPC 2.0 request, notification or response as the reference's serde accepts it."""
+    if not isinstance(msg, dict) or msg.get("jsonrpc") != "2.0":
+        return False
+    if "id" in msg and (isinstance(msg["id"], bool) or not isinstance(msg["id"], (str, int))):
+        return False
+    if "method" in msg:
+        return isinstance(msg["method"], str)
+    return "id" in msg and ("result" in msg or "error" in msg)
+
+
+def _valid_initialize(params: Any) -> bool:
+    """InitializeRequestParams: protocolVersion, capabilities, clientInfo {name, version}."""
+    if not isinstance(params, dict) or not isinstance(params.get("protocolVersion"), str):
+        return False
+    if not isinstance(params.get("capabilities"), dict):
+        return False
+    info = params.get("clientInfo")
+    return isinstance(info, dict) and isinstance(info.get("name"), str) and isinstance(info.get("version"), str)
 
 
 def _message(exc: BaseException) -> str:
