@@ -36,8 +36,15 @@ thread.started / "session id:" / session_meta), the installation id -> <INSTALLA
 -> <UUID_n> numbered per aspect, timestamps, durations, wall times, Chunk IDs, pids, tracing
 timestamps of stderr log lines. Things that are nondeterministic in the reference itself are
 normalized on both sides (each place says why); everything else, key order included, must match.
-Three races of the reference are accepted one way only (see `reconcile`): when the reference run at
-hand shows the rarer outcome, ours is compared as if it had shown it too.
+Races of the reference itself (checked by running it against itself, `exec_diff.py --ref-vs-ref`):
+  * three are accepted one way only (see `reconcile`): when the reference run at hand shows the
+    rarer outcome, ours is compared as if it had shown it too;
+  * others (an exec end that human mode sometimes does not render, ...) are handled by the test:
+    before failing an aspect it re-runs the reference (`rerun_reference`, up to MAX_REFERENCE_RUNS
+    runs in all) and passes when ours equals one of them.
+
+Modes: "json" (--json), "human" (without; where the capture has it) and, for a few scenarios
+(NOBWRAP_MODES), "json-nobwrap" / "human-nobwrap": bubblewrap not on PATH, as on the capture machine.
 """
 from __future__ import annotations
 
