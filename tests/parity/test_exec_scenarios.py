@@ -28,17 +28,7 @@ from .exec_scenarios import (ASPECTS, MAX_REFERENCE_RUNS, aspects_for, load_scen
 pytestmark = pytest.mark.reference
 
 # (scenario, mode, aspect) -> reason; scenario/mode/aspect "*" = all of them.
-KNOWN_DIFFERENCES: dict[tuple[str, str, str], str] = {
-    ("sandbox_denied", "json-nobwrap", "stdout"):
-        "bubblewrap not on PATH: ours emits the 'Codex could not find bubblewrap on PATH. ... will use "
-        "the bundled bubblewrap in the meantime.' warning as an `item.completed` {type: error} item "
-        "(item_0) right after thread.started, so every later item id is shifted by one; the reference "
-        "never shows that warning in --json output (only on stderr in human mode)",
-    ("sandbox_full_access", "human-nobwrap", "stderr"):
-        "bubblewrap not on PATH: ours prints 'warning: Codex could not find bubblewrap on PATH. ...' "
-        "under --dangerously-bypass-approvals-and-sandbox; the reference does not warn when the "
-        "sandbox is danger-full-access",
-}
+KNOWN_DIFFERENCES: dict[tuple[str, str, str], str] = {}
 
 
 def _reason(name: str, mode: str, aspect: str) -> str | None:

@@ -47,10 +47,17 @@ def remote_control_status(server) -> dict:
     }
 
 
+def bwrap_missing(environ) -> bool:
+    return sys.platform.startswith("linux") and shutil.which("bwrap", path=environ.get("PATH")) is None
+
+
 def startup_warnings(server) -> list[dict]:
     """``configWarning`` params sent after ``initialize``."""
     out = []
-    if sys.platform.startswith("linux") and shutil.which("bwrap", path=server.environ.get("PATH")) is None:
+    if getattr(server, "session_source", None) == "exec":
+        # `codex exec` prints this warning itself (human mode, sandboxed runs only)
+        return out
+    if bwrap_missing(server.environ):
         out.append({"summary": BWRAP_WARNING, "details": None})
     return out
 

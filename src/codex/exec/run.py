@@ -200,6 +200,10 @@ async def _session(opts: ExecOptions, config: Any) -> int:
             session_id=thread_id, reasoning_effort=response.get("reasoningEffort"),
             reasoning_summaries=st.reasoning_summary, thread_id=thread_id)
         processor.print_config_summary(summary, opts.prompt)
+        if not opts.json_mode and st.sandbox_mode != "danger-full-access":
+            from codex.app_server.initialize import BWRAP_WARNING, bwrap_missing
+            if bwrap_missing(os.environ):
+                processor.process_warning(BWRAP_WARNING)
         items: list[dict[str, Any]] = [{"type": "localImage", "path": p} for p in opts.images]
         items.append({"type": "text", "text": opts.prompt, "text_elements": []})
         turn_params: dict[str, Any] = {"threadId": thread_id, "input": items}
