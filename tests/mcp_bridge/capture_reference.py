@@ -44,6 +44,8 @@ CALLS = [
     (None, "list_mcp_resources", '{"cursor": "abc"}'),
     (None, "list_mcp_resources", '{"server": "broken"}'),
     ("mcp__rich", "ro", "{}"),
+    ("mcp__rich", "big", '{"lines": 20000}'),
+    ("mcp__rich", "mixed", "{}"),
 ]
 
 

@@ -130,8 +130,8 @@ def test_tools_wait_for_servers_and_skip_failed_ones():
 
     tools, elapsed = run(main())
     names = sorted(t.canonical_tool_name() for t in tools)
-    assert names == ["mcp__mock__echo", "mcp__rich__add", "mcp__rich__echo", "mcp__rich__fail",
-                     "mcp__rich__picture", "mcp__rich__ro"]
+    assert names == ["mcp__mock__echo", "mcp__rich__add", "mcp__rich__big", "mcp__rich__echo", "mcp__rich__fail",
+                     "mcp__rich__mixed", "mcp__rich__picture", "mcp__rich__ro"]
     assert elapsed < 4  # gave up on `late` at its startup timeout
     info = next(t for t in tools if t.canonical_tool_name() == "mcp__rich__echo")
     assert (info.server_name, info.raw_tool_name, info.callable_namespace) == ("rich", "echo", "mcp__rich__")

@@ -85,6 +85,35 @@ def to_json(model: Any) -> Any:
     return out
 
 
+_BLOCK_KEYS = {
+    "text": ("text",),
+    "image": ("data", "mimeType"),
+    "audio": ("data", "mimeType"),
+    "resource": ("resource",),
+    "resource_link": ("uri", "name", "title", "description", "mimeType", "size", "icons"),
+}
+_RESOURCE_CONTENTS_KEYS = ("uri", "mimeType", "text", "blob", "_meta")
+
+
+def _ordered_keys(value: dict, first: tuple, last: tuple = ()) -> dict:
+    out = {k: value[k] for k in first if k in value}
+    out.update({k: v for k, v in value.items() if k not in out and k not in last})
+    out.update({k: value[k] for k in last if k in value})
+    return out
+
+
+def content_block_json(block: Any) -> Any:
+    """A content block in rmcp's field order (`type`, the raw fields, `_meta`, `annotations`):
+    the order the reference serializes them to the model (captured)."""
+    if not isinstance(block, dict):
+        return block
+    kind = block.get("type")
+    out = _ordered_keys(block, ("type", *_BLOCK_KEYS.get(kind, ())), ("_meta", "annotations"))
+    if kind == "resource" and isinstance(out.get("resource"), dict):
+        out["resource"] = _ordered_keys(out["resource"], _RESOURCE_CONTENTS_KEYS)
+    return out
+
+
 def server_env(cfg: ServerConfig, environ: Mapping[str, str]) -> dict[str, str]:
     """The child's environment: a default set of variables from ours (upstream's
     `create_env_for_mcp_server`), the `env_vars` named in the config, then `env`."""
@@ -350,7 +379,10 @@ class ServerClient:
             kwargs["meta"] = meta
         result = await self._request(session.call_tool(tool, arguments, **kwargs), timeout,
                                      f"tool call failed for `{self.name}/{tool}`", "tools/call")
-        return to_json(result)
+        out = to_json(result)
+        if isinstance(out.get("content"), list):
+            out["content"] = [content_block_json(b) for b in out["content"]]
+        return out
 
     async def list_resources(self, cursor: str | None = None) -> dict:
         from mcp import types

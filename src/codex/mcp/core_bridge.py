@@ -10,7 +10,9 @@ API
     environment (`env_vars`, the default variables) and HTTP headers / bearer tokens.
     Options: ``supports_image_input`` (the model's `input_modalities` has "image"; else image
     blocks become upstream's "<image content omitted ...>" text), ``truncation_tokens`` (the
-    model's truncation policy limit x 1.2; default 12000; None = no truncation).
+    model's truncation policy limit x 1.2; default 12000; None = no truncation),
+    ``history_truncation`` (default True: also apply the second pass upstream's history applies
+    to every function output; pass False once the core's history truncates outputs itself).
 ``await bridge.start(emit)``
     Emits ``{"type": "mcp_startup_update", "server", "status": {"state": "starting"}}`` for
     every enabled server (config order) and returns; the servers start concurrently in the
@@ -186,18 +188,27 @@ def _content_items(contents: list) -> list[dict] | None:
     return items if saw_image else None
 
 
-def _truncate(text: str, tokens: int | None) -> str:
+def _truncate(text: str, tokens: int | None, passes: int = 1) -> str:
+    """upstream `truncate_text` with the token policy, `passes` times: the MCP handler truncates
+    its payload, then the history truncates every function output again with the same budget
+    (captured: a 229 KB result reads `…7 tokens truncated…`, the second pass having cut the
+    first pass's marker)."""
     if tokens is None:
         return text
     from codex.process.truncate import truncate_text
 
-    return truncate_text(text, tokens)
+    for _ in range(passes):
+        text = truncate_text(text, tokens)
+    return text
 
 
 def call_tool_result_output(result: dict, wall_time: float, *, truncation_tokens: int | None =
-                            DEFAULT_TRUNCATION_TOKENS, original_image_detail: bool = False) -> ToolOutput:
+                            DEFAULT_TRUNCATION_TOKENS, original_image_detail: bool = False,
+                            history_truncation: bool = True) -> ToolOutput:
     """upstream `McpToolOutput::response_payload`: the CallToolResult (JSON) as the
-    function_call_output the model reads."""
+    function_call_output the model reads. `history_truncation` also applies the history's
+    second truncation pass (our core's history does not truncate function outputs)."""
+    passes = 2 if history_truncation else 1
     success = result.get("isError") is not True
     header = format_wall_time(wall_time)
     structured = result.get("structuredContent")
@@ -209,13 +220,13 @@ def call_tool_result_output(result: dict, wall_time: float, *, truncation_tokens
         body = items if items is not None else _dumps(contents)
     if isinstance(body, str):
         text = f"{header}\n{body}" if body else header
-        return ToolOutput(_truncate(text, truncation_tokens), success=success)
+        return ToolOutput(_truncate(text, truncation_tokens, passes), success=success)
     out = [{"type": "input_text", "text": header}]
     for item in body:
         if item["type"] == "input_image" and item.get("detail") == "original" and not original_image_detail:
             item = dict(item, detail=DEFAULT_IMAGE_DETAIL)
         if item["type"] == "input_text":
-            item = dict(item, text=_truncate(item["text"], truncation_tokens))
+            item = dict(item, text=_truncate(item["text"], truncation_tokens, passes))
         out.append(item)
     return ToolOutput(out, success=success)
 
@@ -357,7 +368,7 @@ class McpBridge:
     def __init__(self, config_raw: Mapping[str, Any] | None, *, cwd: str | os.PathLike | None = None,
                  codex_home: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None,
                  supports_image_input: bool = True, original_image_detail: bool = False,
-                 truncation_tokens: int | None = DEFAULT_TRUNCATION_TOKENS):
+                 truncation_tokens: int | None = DEFAULT_TRUNCATION_TOKENS, history_truncation: bool = True):
         raw = (config_raw or {}).get("mcp_servers") if isinstance(config_raw, Mapping) else None
         self.configs: dict[str, ServerConfig] = parse_servers(raw or {})
         self.cwd = os.fspath(cwd) if cwd is not None else None
@@ -366,6 +377,7 @@ class McpBridge:
         self.supports_image_input = supports_image_input
         self.original_image_detail = original_image_detail
         self.truncation_tokens = truncation_tokens
+        self.history_truncation = history_truncation
         self._clients: dict[str, ServerClient] = {
             name: ServerClient(name, cfg, cwd=self.cwd, environ=self.environ)
             for name, cfg in self.configs.items() if cfg.enabled}
@@ -589,7 +601,8 @@ class McpBridge:
                                           call.arguments, info=info)
         return call_tool_result_output(result, time.monotonic() - started,
                                        truncation_tokens=self.truncation_tokens,
-                                       original_image_detail=self.original_image_detail)
+                                       original_image_detail=self.original_image_detail,
+                                       history_truncation=self.history_truncation)
 
     async def call_mcp_tool(self, ctx: ToolContext, call_id: str, server: str, tool: str, arguments: str,
                             *, info: ToolInfo | None = None) -> dict:

@@ -1,7 +1,8 @@
 """A stdio MCP server for the bridge tests (the official SDK's MCPServer).
 
 Tools: echo (text), picture (an image block after a text block), add (structured content),
-fail (isError), slow (sleeps), ro (readOnlyHint). Resources: mem://note (text), a template
+fail (isError), slow (sleeps), ro (readOnlyHint), big (many lines), mixed (audio, embedded
+resource, resource link). Resources: mem://note (text), a template
 mem://item/{id}. argv: [--sleep-before-start SECONDS] [--exit-at-start] [--http PORT] (streamable HTTP on
 127.0.0.1:PORT/mcp instead of stdio; tool auth_header answers the request's Authorization)"""
 
@@ -9,7 +10,8 @@ import sys
 import time
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
+from mcp.types import (AudioContent, CallToolResult, EmbeddedResource, ImageContent, ResourceLink, TextContent,
+                       TextResourceContents, ToolAnnotations)
 
 if "--sleep-before-start" in sys.argv:
     time.sleep(float(sys.argv[sys.argv.index("--sleep-before-start") + 1]))
@@ -51,6 +53,22 @@ def slow(seconds: float) -> CallToolResult:
 @app.tool(description="Read-only tool.", annotations=ToolAnnotations(read_only_hint=True))
 def ro() -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text="ro")])
+
+
+@app.tool(description="Many lines of text.")
+def big(lines: int) -> CallToolResult:
+    return CallToolResult(content=[TextContent(type="text", text="\n".join(f"line {i}" for i in range(lines)))])
+
+
+@app.tool(description="Every kind of content block but images.")
+def mixed() -> CallToolResult:
+    return CallToolResult(content=[
+        TextContent(type="text", text="t"),
+        AudioContent(type="audio", data="UklGRg==", mime_type="audio/wav"),
+        EmbeddedResource(type="resource", resource=TextResourceContents(uri="mem://e", mime_type="text/plain",
+                                                                        text="embedded")),
+        ResourceLink(type="resource_link", uri="mem://note", name="note", mime_type="text/plain"),
+    ])
 
 
 @app.resource("mem://note", name="note", mime_type="text/plain", description="A note.")
