@@ -528,3 +528,38 @@ def test_streamable_http_server_with_bearer_token():
     assert summary["failed"] == [{"server": "nokey", "error":
                                   "MCP startup failed: Environment variable NOPE_TOKEN for MCP server 'nokey' is not set"}]
     assert out.content.endswith('[{"type":"text","text":"Bearer sekret"}]')
+
+
+def test_approval_request_maps_to_the_reference_elicitation():
+    """The reference transcript (app-server, approval on-request): the tool call item starts, the
+    client gets mcpServer/elicitation/request, accepts, the tool runs. Our elicitation_request
+    through the app-server mapping gives the same request params."""
+    from codex.app_server.event_mapping import REQUEST_KEY, EventMapper
+
+    transcript = [json.loads(line)["msg"] for line in
+                  (REPO / "fixtures" / "app_server" / "transcripts" / "mcp_tools.jsonl").read_text().splitlines()]
+    ref_req = next(m for m in transcript if m.get("method") == "mcpServer/elicitation/request")
+    ref_answer = next(m for m in transcript if m.get("id") == ref_req["id"] and "result" in m)["result"]
+    asked = []
+
+    async def elicit(event):
+        asked.append(event)
+        return ref_answer
+
+    async def main():
+        bridge = await _bridge(mockmcp=server(MOCK))
+        c = Ctx({"mcp_elicitation": elicit}, sandbox={"type": "read-only"}, approval="on-request")
+        out = await bridge.handle(ToolCall("call_mock_1", "echo", arguments='{"text": "hi from the model"}',
+                                           namespace="mcp__mockmcp"), c.ctx)
+        await bridge.shutdown()
+        return out, c
+
+    out, c = run(main())
+    assert out.success and out.content.endswith('[{"type":"text","text":"hi from the model"}]')
+    assert [e["type"] for e in c.events] == ["mcp_tool_call_begin", "mcp_tool_call_end"]
+    mapper = EventMapper()
+    thread_id, turn_id = ref_req["params"]["threadId"], ref_req["params"]["turnId"]
+    asked[0]["turn_id"] = turn_id
+    requests = [n for n in mapper.map(asked[0], thread_id=thread_id, turn_id=turn_id)
+                if n.get(REQUEST_KEY) == "mcpServer/elicitation/request"]
+    assert requests and requests[0]["params"] == ref_req["params"]
