@@ -26,7 +26,11 @@ for p in (ROOT / "src", ROOT / "tests"):
         sys.path.insert(0, str(p))
 
 from parity import app_server_turns as ast  # noqa: E402
+from parity import mock_responses  # noqa: E402
 from parity.reference import ReferenceUnavailable, find_reference  # noqa: E402
+
+# a client dropping a keep-alive connection is not worth a traceback on stderr
+mock_responses._Server.handle_error = lambda self, request, client_address: None  # type: ignore[method-assign]
 
 
 def main() -> int:
@@ -37,6 +41,7 @@ def main() -> int:
                     help="only these aspects (repeatable)")
     ap.add_argument("-U", "--context", type=int, default=3, help="diff context lines (default 3)")
     ap.add_argument("--dump", metavar="DIR", help="write both sides' normalized views and raw transcripts")
+    ap.add_argument("--summary", action="store_true", help="only the list of differences, no diffs")
     ap.add_argument("--sequential", action="store_true", help="run the two sides one after the other")
     args = ap.parse_args()
     if args.list:
@@ -61,6 +66,14 @@ def main() -> int:
         summary = res.summary()
         if summary:
             print(summary)
+        summary_lines = res.difference_summary()
+        if summary_lines:
+            print("# differences (reference -> ours; #i/j = message index on each side):")
+            for aspect, lines in summary_lines.items():
+                for line in lines:
+                    print(f"  {aspect}: {line}")
+        if args.summary:
+            continue
         for aspect in args.aspect or res.aspects():
             d = res.diff(aspect, args.context)
             if d:

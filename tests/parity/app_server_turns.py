@@ -54,6 +54,8 @@ TRANSCRIPTS = REPO_ROOT / "fixtures" / "app_server" / "transcripts"
 FIXTURES = REPO_ROOT / "fixtures" / "parity" / "app_server_turns"
 
 HARD_WAIT_S = float(os.environ.get("CODEX_APPSERVER_HARD_WAIT", "30"))
+# a side that has sent nothing for this long is not going to send what the hard wait expects
+IDLE_GIVE_UP_S = float(os.environ.get("CODEX_APPSERVER_IDLE_GIVE_UP", "8"))
 SOFT_WAIT_S = float(os.environ.get("CODEX_APPSERVER_SOFT_WAIT", "2"))
 QUIET_S = 0.4            # the capture driver drained 0.3-0.5 s after each call
 EXIT_WAIT_S = 10.0
@@ -272,6 +274,7 @@ class Session:
         self.s2c: list[dict] = []
         self.cond = threading.Condition()
         self.last_rx = time.monotonic()
+        self.t_send = time.monotonic()
         self.eof = False
         self.bad_lines: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -299,18 +302,22 @@ class Session:
     def send(self, msg: dict) -> None:
         with self.cond:
             self.transcript.append({"dir": "c2s", "msg": msg})
+            self.t_send = time.monotonic()
         try:
             self.proc.stdin.write((json.dumps(msg) + "\n").encode())
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError):
             pass
 
-    def wait_for(self, pred: Callable[[list[dict]], bool], timeout: float) -> bool:
+    def wait_for(self, pred: Callable[[list[dict]], bool], timeout: float, idle: float | None = None) -> bool:
+        """Wait until pred(messages so far); False after `timeout`, at EOF, or once nothing has
+        arrived for `idle` seconds."""
         deadline = time.monotonic() + timeout
         with self.cond:
             while not pred(self.s2c):
-                left = deadline - time.monotonic()
-                if left <= 0 or self.eof:
+                now = time.monotonic()
+                left = deadline - now
+                if left <= 0 or self.eof or (idle is not None and now - max(self.last_rx, self.t_send) >= idle):
                     return pred(self.s2c)
                 self.cond.wait(min(left, 0.2))
             return True
@@ -548,10 +555,12 @@ def _replay(session: Session, transcript: list[dict], pairs: list[tuple[str, str
                 return all(got[k] >= v for k, v in counts.items())
             return pred
 
-        if not session.wait_for(have(hard), HARD_WAIT_S):
+        if not session.wait_for(have(hard - given_up), HARD_WAIT_S, idle=IDLE_GIVE_UP_S):
             got = Counter(msg_key(m) for m in session.s2c)
-            missing = {f"{k[0]}:{k[1]}": v - got[k] for k, v in hard.items() if got[k] < v}
-            side.notes.append(f"before c2s {_describe(msg)}: gave up waiting {HARD_WAIT_S}s for {missing}")
+            missing = {k: v - got[k] - given_up[k] for k, v in hard.items() if got[k] + given_up[k] < v}
+            given_up.update(missing)
+            side.notes.append(f"before c2s {_describe(msg)}: gave up waiting for "
+                              f"{ {f'{k[0]}:{k[1]}': v for k, v in missing.items()} }")
         if not session.wait_for(have(need - given_up), SOFT_WAIT_S):
             # a notification this side does not send (or not yet): do not wait for it again
             got = Counter(msg_key(m) for m in session.s2c)
@@ -573,9 +582,9 @@ def _replay(session: Session, transcript: list[dict], pairs: list[tuple[str, str
         session.send(out)
     # everything the capture saw after the last client message
     need = Counter(msg_key(m) for m in capture_s2c)
-    hard = Counter({k: v for k, v in need.items() if _is_hard(k)})
+    hard = Counter({k: v for k, v in need.items() if _is_hard(k)}) - given_up
     session.wait_for(lambda live: all(Counter(msg_key(m) for m in live)[k] >= v for k, v in hard.items()),
-                     HARD_WAIT_S)
+                     HARD_WAIT_S, idle=IDLE_GIVE_UP_S)
     need -= given_up
     session.wait_for(lambda live: all(Counter(msg_key(m) for m in live)[k] >= v for k, v in need.items()),
                      SOFT_WAIT_S)
@@ -624,13 +633,16 @@ def _commutes_back(later: dict, earlier: dict) -> bool:
       * thread/tokenUsage/updated + account/rateLimits/updated are sent when the model's
         response.completed is handled, while a tool called in that response already runs: they
         land before or after the tool's item/completed (turn_shell_approval_accept);
-      * a tool's item/completed races the deltas of an agent message streamed meanwhile (the
-        `sleep 2` of turn_steer ends while the steered answer streams)."""
+      * a tool's item/completed is emitted by the tool's own task and races the agent message
+        streamed meanwhile (item/started + deltas): the `sleep 2` of turn_steer ends while the
+        steered answer streams, and even after a short command the reference sends the
+        command's item/completed after the follow-up answer's item/started."""
     if "id" in later or "id" in earlier:
         return False
     if later.get("method") in USAGE_METHODS and _is_tool_completed(earlier):
         return True
-    if _is_tool_completed(later) and earlier.get("method") == "item/agentMessage/delta":
+    if _is_tool_completed(later) and (earlier.get("method") == "item/agentMessage/delta" or (
+            earlier.get("method") == "item/started" and (_item_of(earlier) or {}).get("type") == "agentMessage")):
         return True
     return False
 
@@ -761,3 +773,131 @@ def run_scenario(name: str, *, parallel: bool = True) -> Result:
     for t in threads:
         t.join()
     return Result(sc, results["reference"], results["ours"])
+
+
+# ---------------------------------------------------------------------------------------------
+# A structured summary of the differences (for the report, the test message and the diff script)
+# ---------------------------------------------------------------------------------------------
+
+
+def _short(v: Any, n: int = 160) -> str:
+    s = json.dumps(v, ensure_ascii=False, sort_keys=True)
+    return s if len(s) <= n else s[:n] + "..."
+
+
+def deep_differences(a: Any, b: Any, path: str = "") -> list[str]:
+    """`path: reference -> ours` for every differing leaf (dict keys missing on one side too)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for k in list(a) + [k for k in b if k not in a]:
+            p = f"{path}.{k}" if path else str(k)
+            if k not in b:
+                out.append(f"{p}: only in reference ({_short(a[k], 80)})")
+            elif k not in a:
+                out.append(f"{p}: only in ours ({_short(b[k], 80)})")
+            else:
+                out.extend(deep_differences(a[k], b[k], p))
+        return out
+    if isinstance(a, list) and isinstance(b, list):
+        out = []
+        if len(a) == len(b):
+            for i, (x, y) in enumerate(zip(a, b)):
+                out.extend(deep_differences(x, y, f"{path}[{i}]"))
+            return out
+        ka = [json.dumps(x, sort_keys=True) for x in a]
+        kb = [json.dumps(x, sort_keys=True) for x in b]
+        for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, ka, kb, autojunk=False).get_opcodes():
+            if op == "equal":
+                continue
+            if op == "replace" and i2 - i1 == j2 - j1:
+                for i, j in zip(range(i1, i2), range(j1, j2)):
+                    out.extend(deep_differences(a[i], b[j], f"{path}[{i}->{j}]"))
+                continue
+            for i in range(i1, i2):
+                out.append(f"{path}[{i}]: only in reference ({_short(a[i], 200)})")
+            for j in range(j1, j2):
+                out.append(f"{path}[{j}]: only in ours ({_short(b[j], 200)})")
+        return out
+    if isinstance(a, str) and isinstance(b, str) and a.startswith("{") and b.startswith("{"):
+        try:                               # JSON inside a string (x-codex-turn-metadata, arguments)
+            return deep_differences(json.loads(a), json.loads(b), path + "<json>")
+        except ValueError:
+            pass
+    if a != b:
+        return [f"{path}: {_short(a)} -> {_short(b)}"]
+    return []
+
+
+def message_label(m: dict) -> str:
+    k = msg_key(m)
+    it = _item_of(m)
+    extra = f"[{it.get('type')}]" if it else ""
+    return f"{k[0]} {k[1]}{extra}"
+
+
+def summarize_sequence(a: list, b: list, label: Callable[[Any], str], max_items: int = 40) -> list[str]:
+    out: list[str] = []
+    la, lb = [label(x) for x in a], [label(x) for x in b]
+    sm = difflib.SequenceMatcher(None, la, lb, autojunk=False)
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "equal":
+            for i, j in zip(range(i1, i2), range(j1, j2)):
+                for d in deep_differences(a[i], b[j]):
+                    out.append(f"#{i}/{j} {la[i]}: {d}")
+        else:
+            if i2 > i1:
+                out.append(f"#{i1}.. only in reference: {', '.join(la[i1:i2])}")
+            if j2 > j1:
+                out.append(f"#{j1}.. only in ours: {', '.join(lb[j1:j2])}")
+    # a message "only in" both sides under the same label was moved: say where, and what changed
+    only_a = [i for op, i1, i2, _, _ in sm.get_opcodes() if op != "equal" for i in range(i1, i2)]
+    only_b = [j for op, _, _, j1, j2 in sm.get_opcodes() if op != "equal" for j in range(j1, j2)]
+    used: set[int] = set()
+    for i in only_a:
+        j = next((j for j in only_b if j not in used and lb[j] == la[i]), None)
+        if j is None:
+            continue
+        used.add(j)
+        prev_a = la[i - 1] if i else "start"
+        prev_b = lb[j - 1] if j else "start"
+        out.append(f"#{i}->#{j} {la[i]}: moved (reference: after {prev_a}; ours: after {prev_b})")
+        out.extend(f"#{i}->#{j} {la[i]}: {d}" for d in deep_differences(a[i], b[j]))
+    if len(out) > max_items:
+        out = out[:max_items] + [f"... {len(out) - max_items} more"]
+    return out
+
+
+def summarize(aspect: str, a: Any, b: Any) -> list[str]:
+    if a is None or b is None:
+        return [f"{aspect}: missing on the {'reference' if a is None else 'ours'} side"]
+    if aspect == "server_messages":
+        return summarize_sequence(a, b, message_label)
+    if aspect == "model_requests":
+        return summarize_sequence(a, b, lambda r: f"{r.get('method')} {r.get('path')}")
+    if aspect == "rollout":
+        out = []
+        fa, fb = list(a.items()), list(b.items())
+        if [k for k, _ in fa] != [k for k, _ in fb]:
+            out.append(f"files: {[k for k, _ in fa]} -> {[k for k, _ in fb]}")
+        for (na, ra), (nb, rb) in zip(fa, fb):
+            def lab(row):
+                if not isinstance(row, dict):
+                    return "?"
+                p = row.get("payload") if isinstance(row.get("payload"), dict) else {}
+                return f"{row.get('type')}:{p.get('type', '')}"
+            out.extend(f"{na.rsplit('/', 1)[-1]} {x}" for x in summarize_sequence(ra, rb, lab))
+        return out
+    return deep_differences(a, b)
+
+
+def _summary_lines(self: "Result") -> dict[str, list[str]]:
+    out = {}
+    for aspect in self.aspects():
+        a = comparable(aspect, self.ref.views.get(aspect))
+        b = comparable(aspect, self.ours.views.get(aspect))
+        if a != b:
+            out[aspect] = summarize(aspect, a, b)
+    return out
+
+
+Result.difference_summary = _summary_lines  # type: ignore[attr-defined]
