@@ -563,3 +563,37 @@ def test_approval_request_maps_to_the_reference_elicitation():
     requests = [n for n in mapper.map(asked[0], thread_id=thread_id, turn_id=turn_id)
                 if n.get(REQUEST_KEY) == "mcpServer/elicitation/request"]
     assert requests and requests[0]["params"] == ref_req["params"]
+
+
+ELICIT = str(HERE / "servers" / "elicit_server.py")
+
+
+def test_server_elicitations():
+    """elicitation/create from a server during a call: asked through mcp_elicitation (approval
+    on-request), declined under approval never, an empty form auto-accepted under full access."""
+    asked = []
+
+    async def elicit(event):
+        asked.append(event)
+        return {"action": "accept", "content": {"name": "Ada"}}
+
+    async def main():
+        bridge = await _bridge(el=server(ELICIT))
+        outs = []
+        for ctx_kw, tool in [({"approval": "on-request", "sandbox": {"type": "read-only"}}, "ask_name"),
+                             ({"approval": "never", "sandbox": {"type": "read-only"}}, "ask_name"),
+                             ({}, "confirm"), ({}, "ask_name")]:
+            c = Ctx({"mcp_elicitation": elicit}, **ctx_kw)
+            out = await bridge.handle(ToolCall("c", tool, arguments="{}", namespace="mcp__el"), c.ctx)
+            outs.append(json.loads(out.content.split("\n", 2)[2])[0]["text"])
+        await bridge.shutdown()
+        return outs
+
+    outs = run(main())
+    assert outs == ["accept:Ada", "decline:None", "accept", "decline:None"]
+    assert len(asked) == 1
+    ev = asked[0]
+    assert (ev["type"], ev["turn_id"], ev["server_name"]) == ("elicitation_request", None, "el")
+    assert ev["request"]["mode"] == "form" and ev["request"]["message"] == "What is your name?"
+    assert ev["request"]["requested_schema"]["properties"]["name"]["type"] == "string"
+    assert isinstance(ev["id"], (int, str))

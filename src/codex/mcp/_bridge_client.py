@@ -171,6 +171,9 @@ class ServerClient:
     task: asyncio.Task | None = None
     stop_event: asyncio.Event | None = None
     on_outcome: Callable[["ServerClient", StartupOutcome], Any] | None = None
+    # async (client, request_id, params_json) -> {"action", "content"?, "_meta"?}: answers the
+    # server's elicitation/create requests
+    elicitation_handler: Callable[["ServerClient", Any, dict], Any] | None = None
 
     @property
     def startup_timeout(self) -> float:
@@ -268,9 +271,17 @@ class ServerClient:
                 client = await stack.enter_async_context(httpx2.AsyncClient(headers=headers, timeout=30.0))
                 streams = await stack.enter_async_context(streamable_http_client(cfg.url, http_client=client))
                 read, write = streams[0], streams[1]
+            async def on_elicit(context, params):
+                if self.elicitation_handler is None:
+                    return types.ElicitResult(action="decline")
+                answer = await self.elicitation_handler(self, getattr(context, "request_id", None), to_json(params))
+                answer = answer if isinstance(answer, dict) else {"action": "cancel"}
+                return types.ElicitResult(action=answer.get("action") or "cancel", content=answer.get("content"),
+                                          _meta=answer.get("_meta"))
+
             session = await stack.enter_async_context(ClientSession(
-                read, write, client_info=types.Implementation(name=CLIENT_NAME, title=CLIENT_TITLE,
-                                                              version=CLIENT_VERSION)))
+                read, write, elicitation_callback=on_elicit,
+                client_info=types.Implementation(name=CLIENT_NAME, title=CLIENT_TITLE, version=CLIENT_VERSION)))
 
             async def _no_validation(name, result):  # upstream does not validate results
                 return None

@@ -73,6 +73,10 @@ Wiring (for the core engineer; nothing in src/codex/core or src/codex/tools is c
    ``ctx.services["request_user_input"](call_id, questions)`` instead. "Allow for this session"
    is remembered by the bridge; "always" also writes ``approval_mode = "approve"`` to
    ``$CODEX_HOME/config.toml``.
+   The same service answers the servers' own ``elicitation/create`` requests made during a
+   call (event ``turn_id`` None, ``id`` = the MCP request id, ``request`` form / url as the
+   server sent it): an empty form is auto-accepted under full access, everything is declined
+   under approval policy "never" (upstream's ElicitationRequestManager).
 5. Session end: ``await bridge.shutdown()``.
 
 Model-visible output (captured): ``Wall time: 0.0029 seconds\\nOutput:\\n<payload>`` where the
@@ -387,6 +391,8 @@ class McpBridge:
         self._started = False
         self._tool_map: dict[str, ToolInfo] = {}
         self._approved_for_session: set[tuple[str, str]] = set()
+        self._active_ctx: dict[str, ToolContext] = {}
+        self._last_ctx: ToolContext | None = None
         self.startup_complete: dict | None = None
 
     # ---- properties
@@ -454,6 +460,7 @@ class McpBridge:
 
         for client in self._clients.values():
             client.on_outcome = on_outcome
+            client.elicitation_handler = self._on_server_elicitation
             client.start()
         self._summary_task = asyncio.get_running_loop().create_task(self._summarize(order))
 
@@ -627,6 +634,7 @@ class McpBridge:
 
         start = time.monotonic()
         outcome: dict
+        self._active_ctx[server] = self._last_ctx = ctx
         try:
             result = await self._call(server, tool, args_value)
             if not self.supports_image_input:
@@ -634,10 +642,45 @@ class McpBridge:
             outcome = {"Ok": result}
         except McpClientError as exc:
             outcome = {"Err": f"tool call error: {exc.debug()}"}
+        finally:
+            if self._active_ctx.get(server) is ctx:
+                del self._active_ctx[server]
         duration = time.monotonic() - start
         await ctx.send({"type": "mcp_tool_call_end", "call_id": call_id, "invocation": invocation,
                         "duration": _duration(duration), "result": outcome})
         return outcome["Ok"] if "Ok" in outcome else error_result(outcome["Err"])
+
+    # ---- elicitations from the servers (upstream `ElicitationRequestManager`)
+
+    async def _on_server_elicitation(self, client: ServerClient, request_id: Any, params: dict) -> dict:
+        """A server's elicitation/create: auto-accepted (an empty form under full access),
+        declined (approval policy never, or no turn to ask in), else asked through
+        ``ctx.services["mcp_elicitation"]`` of the call in flight on that server."""
+        ctx = self._active_ctx.get(client.name) or self._last_ctx
+        if ctx is None:
+            return {"action": "decline"}
+        mode = "url" if params.get("mode") == "url" or "url" in params else "form"
+        schema = params.get("requestedSchema") or {}
+        if self._full_access(ctx) and mode == "form" and not (schema.get("properties") or {}):
+            return {"action": "accept", "content": {}}
+        if ctx.approval_policy == "never":
+            return {"action": "decline"}
+        request: dict = {"mode": mode}
+        if params.get("_meta") is not None:
+            request["_meta"] = params["_meta"]
+        request["message"] = params.get("message", "")
+        if mode == "url":
+            request["url"] = params.get("url", "")
+            request["elicitation_id"] = params.get("elicitationId", "")
+        else:
+            request["requested_schema"] = schema
+        event = {"type": "elicitation_request", "turn_id": None, "server_name": client.name, "id": request_id,
+                 "request": request}
+        ask = ctx.services.get("mcp_elicitation") if ctx.services else None
+        if ask is None:
+            return {"action": "cancel"}
+        answer = await ask(event)
+        return answer if isinstance(answer, dict) else {"action": "cancel"}
 
     # ---- approvals (upstream `maybe_request_mcp_tool_approval`)
 
