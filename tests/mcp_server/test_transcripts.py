@@ -203,3 +203,20 @@ def test_model_error_is_an_error_result_and_its_task_complete_waits_for_the_next
     assert next(m for rid, m in events if rid == 3)["turn_id"] == "2"
     assert results[3] == {"content": [{"type": "text", "text": ""}],
                           "structuredContent": {"threadId": tid, "content": ""}}
+
+
+def test_abort_decision_aborts_the_turn():
+    """`{"decision": "abort"}` (probed on the reference): the turn ends with `turn_aborted`
+    (reason `interrupted`) and the tools/call is never answered."""
+    capture = _variant({"result": {"decision": "abort"}}, truncate=True)
+    # pace a final ping on the turn_aborted event
+    capture += [{"dir": "s2c", "msg": {"method": "codex/event", "params": {"msg": {"type": "turn_aborted"}}}},
+                {"dir": "c2s", "msg": {"jsonrpc": "2.0", "id": 99, "method": "ping"}},
+                {"dir": "s2c", "msg": {"jsonrpc": "2.0", "id": 99, "result": {}}}]
+    result = replay("abort", "ours", capture=capture)
+    kinds = event_types(result.transcript)
+    assert kinds[-1] == "turn_aborted"
+    assert "exec_command_begin" not in kinds
+    aborted = [t["msg"]["params"]["msg"] for t in result.transcript if t["msg"].get("method") == "codex/event"][-1]
+    assert (aborted["turn_id"], aborted["reason"]) == ("2", "interrupted")
+    assert [t["msg"]["id"] for t in result.transcript if t["dir"] == "s2c" and "result" in t["msg"]] == [1, 99]

@@ -526,6 +526,9 @@ class McpServer:
             "codex_cwd": cwd, "codex_parsed_cmd": ev.get("parsed_cmd") or [],
         }
         decision = await self._decision(params, log_exec, "ExecApprovalResponse")
+        if decision == "abort":
+            await self._abort_turn(tid, ev.get("turn_id") or event_id)
+            return
         session = self._session(tid)
         if session is not None:
             session.submit_op({"type": "exec_approval", "id": ev.get("approval_id") or call_id,
@@ -547,6 +550,9 @@ class McpServer:
             params["codex_grant_root"] = ev["grant_root"]
         params["codex_changes"] = ev.get("changes") or {}
         decision = await self._decision(params, log_patch, "PatchApprovalResponse")
+        if decision == "abort":
+            await self._abort_turn(tid, ev.get("turn_id") or event_id)
+            return
         session = self._session(tid)
         if session is not None:
             session.submit_op({"type": "patch_approval", "id": ev.get("call_id", ""), "decision": decision})
@@ -561,19 +567,26 @@ class McpServer:
             logger.error("failed to deserialize %s: %s", what, exc)
             return "denied"
 
+    async def _abort_turn(self, tid: str, turn_id: str) -> None:
+        """`ReviewDecision::Abort`: the reference's core aborts the turn as an interrupt
+        (`turn_aborted`, reason `interrupted`; the tools/call is never answered). Our core
+        treats an `abort` op like `denied`, so the turn is interrupted from here."""
+        if self._client is None:
+            return
+        try:
+            await self._client.request("turn/interrupt", {"threadId": tid, "turnId": turn_id})
+        except Exception as exc:  # noqa: BLE001
+            log.error("failed to interrupt thread %s: %s", tid, exc)
+
     # -- cancellation ------------------------------------------------------------------------
 
     async def _cancel(self, request_id: Any) -> None:
         """`notifications/cancelled`: interrupt the thread's turn; the tools/call gets no answer
         (the reference's behaviour)."""
         running = self._running.pop(_key(request_id), None)
-        if running is None or self._client is None:
+        if running is None:
             return
-        tid, turn_id = running
-        try:
-            await self._client.request("turn/interrupt", {"threadId": tid, "turnId": turn_id})
-        except Exception as exc:  # noqa: BLE001
-            log.error("failed to interrupt thread %s: %s", tid, exc)
+        await self._abort_turn(*running)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
