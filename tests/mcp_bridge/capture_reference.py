@@ -138,12 +138,35 @@ def capture_startup() -> None:
         print("startup", len(statuses))
 
 
+def capture_server_view() -> None:
+    """What an MCP server receives from the reference (servers/logging_mcp_server.py logs it):
+    initialize, tools/list, one tools/call with its `_meta`."""
+    import os
+    import tempfile
+
+    logsrv = HERE / "servers" / "logging_mcp_server.py"
+    replies = [sse(ResponseStream().function_call("echo", '{"text": "x"}', call_id="call_1",
+                                                  namespace="mcp__logged").completed()),
+               sse(text_stream("done"))]
+    with tempfile.TemporaryDirectory() as tmp:
+        log = os.path.join(tmp, "log.jsonl")
+        extra = (f'[mcp_servers.logged]\ncommand = "{sys.executable}"\nargs = ["{logsrv}"]\n'
+                 f'env = {{ MCP_LOG = "{log}" }}\n')
+        with MockResponses(replies) as mock, RefEnv(mock, tag="mcp-bridge-log", config_extra=extra) as env:
+            env.run(["exec", "--json", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", "go"],
+                    timeout=120)
+        text = open(log).read()
+    (OUT / "server_view.jsonl").write_text(text)
+    print("server view", len(text.splitlines()))
+
+
 def main() -> None:
     # default exec: approval_policy never + read-only sandbox -> MCP approvals are asked and
     # exec answers them with cancel; full access: no approvals, the tools run.
     capture("exec_default", [])
     capture("exec_full_access", ["--dangerously-bypass-approvals-and-sandbox"])
     capture_startup()
+    capture_server_view()
 
 
 if __name__ == "__main__":

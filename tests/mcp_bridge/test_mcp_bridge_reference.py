@@ -138,3 +138,35 @@ def test_startup_statuses_match_reference_app_server():
     ours = {n["params"]["name"]: (n["params"]["status"], n["params"]["error"]) for n in notes
             if n["params"]["status"] != "starting"}
     assert ours == ref_final
+
+
+def test_server_sees_what_the_reference_sends(tmp_path):
+    """initialize params and the tools/call `_meta` keys as the reference sent them to
+    servers/logging_mcp_server.py (request ids and rmcp's progress tokens aside)."""
+    ref = [json.loads(line) for line in (FIXTURES / "server_view.jsonl").read_text().splitlines()]
+    log = tmp_path / "log.jsonl"
+    meta = {"session_id": "s", "thread_id": "thread", "thread_source": "user", "turn_id": "turn", "sandbox": "none",
+            "turn_started_at_unix_ms": 1, "model": "gpt-5.5", "reasoning_effort": "medium"}
+
+    async def main():
+        bridge = McpBridge({"mcp_servers": {"logged": {"command": sys.executable,
+                                                       "args": [str(HERE / "servers" / "logging_mcp_server.py")],
+                                                       "env": {"MCP_LOG": str(log)}}}},
+                           cwd=str(HERE), codex_home=str(HERE))
+        await bridge.start(None)
+        await bridge.tools()
+        ctx = ToolContext("thread", "turn", str(HERE), str(HERE), config={"mcp_turn_metadata": meta},
+                          **MODES["exec_full_access"])
+        await bridge.handle(ToolCall("c", "echo", arguments='{"text": "x"}', namespace="mcp__logged"), ctx)
+        await bridge.shutdown()
+
+    asyncio.run(main())
+    ours = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [m.get("method") for m in ours] == [m.get("method") for m in ref]
+    assert ours[0]["params"] == ref[0]["params"]
+    call_ours, call_ref = ours[3]["params"], ref[3]["params"]
+    assert (call_ours["name"], call_ours["arguments"]) == (call_ref["name"], call_ref["arguments"])
+    ref_meta = {k: v for k, v in call_ref["_meta"].items() if k != "progressToken"}
+    assert list(call_ours["_meta"]) == list(ref_meta)
+    assert list(call_ours["_meta"]["x-codex-turn-metadata"]) == list(ref_meta["x-codex-turn-metadata"])
+    assert call_ours["_meta"]["threadId"] == "thread"

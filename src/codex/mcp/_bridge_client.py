@@ -293,7 +293,7 @@ class ServerClient:
                 return max(0.0, deadline - asyncio.get_running_loop().time())
 
             try:
-                init = await self._until_stopped(session.initialize(), remaining())
+                init = await self._until_stopped(_initialize(session), remaining())
                 tools = []
                 cursor = None
                 while True:
@@ -419,6 +419,29 @@ class ServerClient:
         result = await self._request(session.read_resource(uri), None,
                                      f"resources/read failed for `{self.name}` ({uri})", "resources/read")
         return to_json(result)
+
+
+PROTOCOL_VERSION = "2025-06-18"
+
+
+async def _initialize(session):
+    """initialize as the reference's rmcp client sends it (captured): protocolVersion
+    2025-06-18, capabilities `{"elicitation": {}}`, clientInfo codex-mcp-client / Codex / 0.136.0;
+    then notifications/initialized. Falls back to the SDK's own handshake."""
+    from mcp import types
+
+    try:
+        request = types.InitializeRequest(params=types.InitializeRequestParams(
+            protocol_version=PROTOCOL_VERSION,
+            capabilities=types.ClientCapabilities(elicitation=types.ElicitationCapability()),
+            client_info=types.Implementation(name=CLIENT_NAME, title=CLIENT_TITLE, version=CLIENT_VERSION)))
+        adopt = session.adopt
+    except (AttributeError, TypeError, ValueError):  # another SDK version
+        return await session.initialize()
+    result = await session.send_request(request, types.InitializeResult)
+    adopt(result)
+    await session.send_notification(types.InitializedNotification())
+    return result
 
 
 def _mcp_error_text(exc: BaseException) -> str:

@@ -77,6 +77,10 @@ Wiring (for the core engineer; nothing in src/codex/core or src/codex/tools is c
    call (event ``turn_id`` None, ``id`` = the MCP request id, ``request`` form / url as the
    server sent it): an empty form is auto-accepted under full access, everything is declined
    under approval policy "never" (upstream's ElicitationRequestManager).
+   ``ctx.config["mcp_turn_metadata"]``: the turn's metadata dict sent as the tools/call
+   ``_meta["x-codex-turn-metadata"]`` (captured keys, in order: session_id, thread_id,
+   thread_source, turn_id, sandbox, turn_started_at_unix_ms, model, reasoning_effort); without
+   it the bridge derives the first five from the ToolContext.
 5. Session end: ``await bridge.shutdown()``.
 
 Model-visible output (captured): ``Wall time: 0.0029 seconds\\nOutput:\\n<payload>`` where the
@@ -636,7 +640,7 @@ class McpBridge:
         outcome: dict
         self._active_ctx[server] = self._last_ctx = ctx
         try:
-            result = await self._call(server, tool, args_value)
+            result = await self._call(server, tool, args_value, self._request_meta(ctx))
             if not self.supports_image_input:
                 result = _sanitize_images(result, False)
             outcome = {"Ok": result}
@@ -819,13 +823,28 @@ class McpBridge:
             raise McpClientError(f"failed to get client: {error}")
         return client
 
-    async def _call(self, server: str, tool: str, arguments: Any) -> dict:
+    async def _call(self, server: str, tool: str, arguments: Any, meta: dict | None = None) -> dict:
         client = await self._client(server)
         if not ToolFilter.from_config(client.config).allows(tool):
             raise McpClientError(f"tool '{tool}' is disabled for MCP server '{server}'")
-        if arguments is not None and not isinstance(arguments, dict):
-            arguments = None if arguments is None else arguments
-        return await client.call_tool(tool, arguments)
+        return await client.call_tool(tool, arguments, meta=meta)
+
+    @staticmethod
+    def _request_meta(ctx: ToolContext) -> dict:
+        """tools/call `_meta` (captured): `x-codex-turn-metadata` (the turn's metadata:
+        session_id, thread_id, thread_source, turn_id, sandbox, turn_started_at_unix_ms, model,
+        reasoning_effort) and `threadId`. The core passes the metadata as
+        ``ctx.config["mcp_turn_metadata"]`` (a dict); without it a minimal one is derived."""
+        turn_meta = ctx.config.get("mcp_turn_metadata") if hasattr(ctx.config, "get") else None
+        if callable(turn_meta):
+            turn_meta = turn_meta()
+        if not isinstance(turn_meta, Mapping):
+            policy = ctx.sandbox_policy or {}
+            turn_meta = {"session_id": ctx.thread_id, "thread_id": ctx.thread_id, "thread_source": "user",
+                         "turn_id": ctx.turn_id,
+                         "sandbox": "none" if policy.get("type") in ("danger-full-access", "external-sandbox")
+                         else "seccomp"}
+        return {"x-codex-turn-metadata": dict(turn_meta), "threadId": ctx.thread_id}
 
     # ---- resource tools
 
