@@ -155,6 +155,7 @@ class McpServer:
         self._running: dict[str, tuple[str, str]] = {}   # tools/call id -> (thread id, turn id)
         self._threads: dict[str, ThreadEvents] = {}
         self._tasks: set[asyncio.Task] = set()
+        self._calls: dict[str, asyncio.Task] = {}      # running tools/call tasks (not cancelled)
         self._app: Any = None
         self._client: Any = None
         self._client_lock = asyncio.Lock()
@@ -239,7 +240,9 @@ class McpServer:
                 return
             coro = self._tools_call(rid, params)
             if coro is not None:
-                self._spawn(coro)
+                key = _key(rid)
+                task = self._calls[key] = self._spawn(coro)
+                task.add_done_callback(lambda t, k=key: self._calls.pop(k, None) if self._calls.get(k) is t else None)
         elif method in UNANSWERED_METHODS:
             return
         else:
@@ -583,12 +586,24 @@ class McpServer:
     async def _cancel(self, request_id: Any) -> None:
         """`notifications/cancelled`: interrupt the thread's turn; the tools/call gets no answer
         (the reference's behaviour)."""
+        self._calls.pop(_key(request_id), None)   # never answered: stdin EOF does not wait for it
         running = self._running.pop(_key(request_id), None)
         if running is None:
             return
         await self._abort_turn(*running)
 
     # -- lifecycle ---------------------------------------------------------------------------
+
+    async def drain_calls(self) -> None:
+        """After stdin closed: let the running tool calls finish and answer, as the reference
+        does (its spawned calls keep the stdout writer alive). A cancelled call never finishes
+        there (the reference then never exits); we do not wait for it, nor for a call that waits
+        on an elicitation nobody can answer any more."""
+        while self._calls:
+            if self._pending:
+                return
+            await asyncio.wait(list(self._calls.values()), timeout=0.2,
+                               return_when=asyncio.FIRST_COMPLETED)
 
     async def shutdown(self) -> None:
         for task in list(self._tasks):
@@ -708,5 +723,6 @@ async def serve_stdio(server: McpServer, stdin: Any = None) -> None:
             if raw is None:
                 break
             await server.handle_line(raw.decode("utf-8", "replace"))
+        await server.drain_calls()
     finally:
         await server.shutdown()
