@@ -57,6 +57,36 @@ def sandbox_mode_from_v2(value: Any) -> str | None:
     return None
 
 
+def _apply_turn_overrides(settings: Any, params: dict[str, Any]) -> None:
+    """turn/start's overrides stay for the thread's later turns, as upstream's
+    OverrideTurnContext does."""
+    if params.get("model"):
+        from codex.model import catalog
+        settings.model = params["model"]
+        settings.model_info = catalog.model_info(params["model"])
+    if params.get("effort"):
+        settings.reasoning_effort = params["effort"]
+    if params.get("summary"):
+        settings.reasoning_summary = params["summary"]
+    if params.get("personality"):
+        settings.personality = params["personality"]
+    if isinstance(params.get("approvalPolicy"), str):
+        settings.approval_policy = params["approvalPolicy"]
+    if params.get("cwd"):
+        settings.cwd = os.path.abspath(params["cwd"])
+    sp = params.get("sandboxPolicy")
+    if isinstance(sp, dict) and sp.get("type"):
+        from codex.sandbox import policy as pol
+        mode = SANDBOX_FROM_V2.get(sp["type"])
+        if mode is not None:
+            settings.sandbox_mode = mode
+            ww = {"writable_roots": sp.get("writableRoots") or [],
+                  "network_access": sp.get("networkAccess") is True,
+                  "exclude_tmpdir_env_var": bool(sp.get("excludeTmpdirEnvVar")),
+                  "exclude_slash_tmp": bool(sp.get("excludeSlashTmp"))}
+            settings.sandbox_policy = pol.from_sandbox_mode(mode, ww)
+
+
 def _inputs(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """v2 UserInput -> the core's input items."""
     inputs = []
@@ -82,6 +112,7 @@ class LoadedThread:
         self.turn_id: str | None = None
         self.preview = ""
         self.pending_requests: set[asyncio.Task] = set()
+        self.explicit_sandbox = False
 
 
 class ThreadService:
@@ -103,6 +134,8 @@ class ThreadService:
         self.settings_hook = settings_hook
         self.server_request = server_request
         self.threads: dict[str, LoadedThread] = {}
+        # (thread id, thread/started params) of the last thread/start: sent after its response
+        self.last_started: tuple[str, dict[str, Any]] | None = None
         # Optional observer of every raw core event of every thread, `session_configured`
         # included, before the v2 mapping: `await raw_event_hook(session, event)`. Used by
         # `codex mcp-server` (its `codex/event` notifications are the core's events). None: off.
@@ -150,6 +183,7 @@ class ThreadService:
                            originator=self.originator, source=self.source)
         if params.get("_originator"):
             settings.originator = params["_originator"]
+            settings.client_version = params.get("_client_version")
         if self.source != "exec":
             settings.thread_source = None
         if isinstance(params.get("baseInstructions"), str):
@@ -174,6 +208,9 @@ class ThreadService:
         }
 
     def _status(self, t: LoadedThread) -> dict[str, Any]:
+        status = getattr(t.mapper, "status", None)
+        if isinstance(status, dict):
+            return status
         if t.turn_task is not None and not t.turn_task.done():
             return {"type": "active", "activeFlags": []}
         return {"type": "idle"}
@@ -186,7 +223,8 @@ class ThreadService:
             "serviceTier": None, "cwd": st.cwd, "runtimeWorkspaceRoots": [st.cwd],
             "instructionSources": [], "approvalPolicy": st.approval_policy,
             "approvalsReviewer": "user", "sandbox": sandbox_v2(pol),
-            "activePermissionProfile": {"id": ":" + st.sandbox_mode, "extends": None},
+            "activePermissionProfile": (None if t.explicit_sandbox
+                                        else {"id": ":" + st.sandbox_mode, "extends": None}),
             "reasoningEffort": st.reasoning_effort,
         }
 
@@ -252,8 +290,9 @@ class ThreadService:
     async def thread_start(self, params: dict[str, Any]) -> dict[str, Any]:
         settings = self._settings(params)
         t = await self._open(settings)
+        t.explicit_sandbox = params.get("sandbox") is not None
         result = self._response(t)
-        await self.notify(t.session.thread_id, "thread/started", {"thread": self.thread_json(t)})
+        self.last_started = (t.session.thread_id, {"thread": self.thread_json(t)})
         return result
 
     async def thread_resume(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -335,6 +374,7 @@ class ThreadService:
         # mcp-server` uses the tools/call id for a new session's first turn, as the reference does
         turn_id = params.get("_turnId") or new_turn_id()
         t.turn_id = turn_id
+        _apply_turn_overrides(t.session.settings, params)
         output_schema = params.get("outputSchema")
         cm = params.get("collaborationMode")
         mode = cm.get("mode") if isinstance(cm, dict) else None
@@ -446,21 +486,17 @@ def register_methods(registry: Any) -> None:
             info = getattr(conn, "client_info", None) or {}
             if svc.source != "exec" and isinstance(info, dict) and info.get("name"):
                 p["_originator"] = info["name"]
+                p["_client_version"] = str(info.get("version") or "")
             if subscribes and p.get("threadId"):
                 subscribe(conn, p["threadId"])
             try:
                 if name == "thread/start":
-                    # subscribe before thread/started goes out
-                    orig = svc.notify
-
-                    async def notify_first(thread_id, method, params_):
-                        subscribe(conn, thread_id)
-                        await orig(thread_id, method, params_)
-                    svc.notify = notify_first
-                    try:
-                        return await fn(p)
-                    finally:
-                        svc.notify = orig
+                    result = await fn(p)
+                    thread_id, started = svc.last_started
+                    subscribe(conn, thread_id)
+                    # the reference answers thread/start first, then announces the thread
+                    conn.after_response(lambda: conn.notify("thread/started", started))
+                    return result
                 return await fn(p)
             except RpcError as exc:
                 raise JsonRpcError(exc.code, exc.message) from None

@@ -32,6 +32,7 @@ class SessionSettings:
     originator: str = "codex_exec"
     source: str = "exec"
     thread_source: str | None = "user"
+    client_version: str | None = None            # app-server clients: clientInfo.version
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     timezone: str | None = None
     base_instructions: str | None = None         # None: the model's, with the personality

@@ -253,8 +253,10 @@ class Turn:
         s = self.session
         st = s.settings
         if not hasattr(self, "_turn_meta"):
-            meta: dict[str, Any] = {"session_id": s.thread_id, "thread_id": s.thread_id,
-                                    "thread_source": "user", "turn_id": self.turn_id}
+            meta: dict[str, Any] = {"session_id": s.thread_id, "thread_id": s.thread_id}
+            if st.thread_source is not None:
+                meta["thread_source"] = st.thread_source
+            meta["turn_id"] = self.turn_id
             # (an ephemeral thread reports no workspaces, as the reference)
             if self._workspaces:
                 meta["workspaces"] = self._workspaces
@@ -265,8 +267,10 @@ class Turn:
             self._turn_meta = meta
         if st.source == "exec":
             ua = R.user_agent(st.originator, f"codex_exec; {R.CLI_VERSION}", st.environ)
+        elif st.client_version is not None:
+            ua = R.user_agent(st.originator, f"{st.originator}; {st.client_version}", st.environ)
         else:
-            ua = R.user_agent(st.originator)
+            ua = R.user_agent(st.originator, None, st.environ)
         return R.build_headers(thread_id=s.thread_id, window_id=f"{s.thread_id}:0",
                                turn_metadata=self._turn_meta,
                                beta_features=["terminal_resize_reflow"],

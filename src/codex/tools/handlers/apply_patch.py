@@ -57,10 +57,16 @@ async def run_verified(action: Any, call: ToolCall, ctx: ToolContext) -> ToolOut
     targets = list(action.changes)
     targets += [c.move_path for c in action.changes.values() if getattr(c, "move_path", None)]
     auto_approved = True
-    if not _writable(ctx, targets) and ctx.approval_policy != "on-failure":
+    # the item exists from here on (the reference starts it before any approval)
+    await ctx.send({"type": "item_started", "thread_id": ctx.thread_id, "turn_id": ctx.turn_id,
+                    "item": {"type": "FileChange", "id": call.call_id, "changes": changes}})
+    # upstream assess_patch_safety: untrusted always asks; outside the writable roots the
+    # user decides unless the policy forbids asking
+    if ctx.approval_policy == "untrusted" or (
+            not _writable(ctx, targets) and ctx.approval_policy != "on-failure"):
         # upstream assess_patch_safety: outside the writable roots the user decides, unless
         # the policy forbids asking
-        if ctx.approval_policy == "never":
+        if ctx.approval_policy == "never" or isinstance(ctx.approval_policy, dict):
             raise ToolError("patch rejected: writing outside of the project; rejected by user "
                             "approval settings")
         ask = ctx.services.get("ask")
