@@ -220,3 +220,38 @@ def test_abort_decision_aborts_the_turn():
     aborted = [t["msg"]["params"]["msg"] for t in result.transcript if t["msg"].get("method") == "codex/event"][-1]
     assert (aborted["turn_id"], aborted["reason"]) == ("2", "interrupted")
     assert [t["msg"]["id"] for t in result.transcript if t["dir"] == "s2c" and "result" in t["msg"]] == [1, 99]
+
+
+KNOWN_HEADER_GAPS = ("user-agent", "x-codex-turn-metadata")
+
+
+def _capture_requests(name: str) -> list[dict]:
+    from parity.normalize import Normalizer, request_view
+
+    text = (TRANSCRIPTS / f"{name}.requests.jsonl").read_text()
+    return [request_view(json.loads(line), Normalizer()) for line in text.splitlines() if line.strip()]
+
+
+def _renumbered(requests: list[dict]) -> list[dict]:
+    from parity.normalize import Normalizer
+
+    for r in requests:   # CODEX_HOME's own random id
+        meta = (r.get("body") or {}).get("client_metadata") or {}
+        if "x-codex-installation-id" in meta:
+            meta["x-codex-installation-id"] = "<INSTALLATION_ID>"
+    return json.loads(Normalizer().text(json.dumps(requests)))
+
+
+@pytest.mark.parametrize("name", ["mcp_codex_tool_call", "mcp_exec_approval_approved",
+                                  "mcp_exec_approval_denied"])
+def test_model_requests_like_the_capture(name):
+    """The model requests (the capture's `*.requests.jsonl`): bodies identical, headers too but
+    for the core's known gaps (see test_reference_live.py)."""
+    ours = _renumbered(_ours(name).requests)
+    capture = _renumbered(_capture_requests(name))
+    assert len(ours) == len(capture)
+    for a, b in zip(capture, ours):
+        assert b["body"] == a["body"]
+        ha = {k: v for k, v in a["headers"].items() if k not in KNOWN_HEADER_GAPS}
+        hb = {k: v for k, v in b["headers"].items() if k not in KNOWN_HEADER_GAPS}
+        assert hb == ha
