@@ -597,3 +597,26 @@ def test_server_elicitations():
     assert ev["request"]["mode"] == "form" and ev["request"]["message"] == "What is your name?"
     assert ev["request"]["requested_schema"]["properties"]["name"]["type"] == "string"
     assert isinstance(ev["id"], (int, str))
+
+
+def test_direct_access_matches_app_server_transcript():
+    """mcpServer/tool/call and mcpServer/resource/read results, and the status list's server
+    info / tools, as the reference answered them for the same mock server."""
+    transcript = [json.loads(line)["msg"] for line in
+                  (REPO / "fixtures" / "app_server" / "transcripts" / "mcp_tools.jsonl").read_text().splitlines()]
+    by_id = {m["id"]: m for m in transcript if "result" in m and "id" in m}
+    status = by_id[3]["result"]["data"][0]
+
+    async def main():
+        bridge = await _bridge(mockmcp=server(MOCK))
+        call = await bridge.call_tool_direct("mockmcp", "add", {"a": 2, "b": 3})
+        read = await bridge.read_resource_direct("mockmcp", "mock://greeting")
+        snap = bridge.server_snapshot("mockmcp")
+        await bridge.shutdown()
+        return call, read, snap
+
+    call, read, snap = run(main())
+    assert call == by_id[6]["result"]
+    assert read == by_id[5]["result"]
+    assert snap["serverInfo"] == {k: v for k, v in status["serverInfo"].items() if v is not None}
+    assert snap["tools"] == status["tools"]

@@ -30,10 +30,16 @@ API
     ``required MCP servers failed to initialize: <server>: <error>; ...``.
 ``await bridge.handle(call, ctx) -> ToolOutput``
     The router fallback: MCP tool calls (namespaced ``namespace="mcp__srv", name="tool"`` as the
-    model sends them, or the flat ``mcp__srv__tool``) and the resource tools
-    (``list_mcp_resources``, ``list_mcp_resource_templates``, ``read_mcp_resource``). Any other
-    name raises ``ToolError("unsupported call: <name>")`` (the router's own answer).
-    Emits ``mcp_tool_call_begin`` / ``mcp_tool_call_end`` through ``ctx.send``.
+    model sends them; a flat ``mcp__srv__tool`` call is `unsupported call` in 0.136.0, captured)
+    and the resource tools (``list_mcp_resources``, ``list_mcp_resource_templates``,
+    ``read_mcp_resource``). Any other name raises ``ToolError("unsupported call: <name>")`` (the
+    router's own answer). Emits ``mcp_tool_call_begin`` / ``mcp_tool_call_end`` through
+    ``ctx.send``; resource-tool failures are ToolErrors in upstream's words.
+``await bridge.call_tool_direct(server, tool, arguments)`` / ``await bridge.read_resource_direct(
+server, uri)`` / ``bridge.server_snapshot(name)``
+    For app-server's ``mcpServer/tool/call``, ``mcpServer/resource/read`` and
+    ``mcpServerStatus/list``: the raw CallToolResult / ReadResourceResult JSON (no events, no
+    approval), and a server's ``{"serverInfo", "tools": {name: Tool JSON}, "instructions"}``.
 ``bridge.is_mcp_call(call)`` / ``bridge.parallel_safe(call)``
     Whether a call is ours; whether it may run concurrently (server's
     `supports_parallel_tool_calls` or the tool's `readOnlyHint`; resource tools always).
@@ -845,6 +851,26 @@ class McpBridge:
                          "sandbox": "none" if policy.get("type") in ("danger-full-access", "external-sandbox")
                          else "seccomp"}
         return {"x-codex-turn-metadata": dict(turn_meta), "threadId": ctx.thread_id}
+
+    # ---- direct access (app-server methods)
+
+    async def call_tool_direct(self, server: str, tool: str, arguments: Any = None) -> dict:
+        """tools/call without events or approval; raises McpClientError."""
+        return await self._call(server, tool, arguments)
+
+    async def read_resource_direct(self, server: str, uri: str) -> dict:
+        client = await self._client(server)
+        return await client.read_resource(uri)
+
+    def server_snapshot(self, name: str) -> dict | None:
+        client = self._clients.get(name)
+        if client is None or not client.ready:
+            return None
+        from codex.mcp._bridge_client import to_json
+
+        return {"serverInfo": to_json(client.server_info),
+                "tools": {t.name: to_json(t) for t in client.tools},
+                "instructions": client.instructions}
 
     # ---- resource tools
 
