@@ -118,8 +118,15 @@ def test_interrupt_aborts_turn_and_kills_the_command(home, tmp_path):
     assert aborted["reason"] == "interrupted"
     time.sleep(3.3)
     assert not marker.exists(), "the command outlived the interrupted turn"
-    kinds = [(line["type"], line["payload"].get("type")) for line in _rollout(s)]
+    lines = _rollout(s)
+    kinds = [(line["type"], line["payload"].get("type")) for line in lines]
     assert ("event_msg", "turn_aborted") in kinds
+    # as 0.136.0: the unanswered call is answered "aborted", the model is told of the interrupt
+    outputs = [line["payload"] for line in lines if line["payload"].get("type") == "function_call_output"]
+    assert len(outputs) == 1 and outputs[0]["output"].startswith("aborted by user after ")
+    notes = [line["payload"]["content"][0]["text"] for line in lines
+             if line["payload"].get("role") == "user"]
+    assert notes[-1].startswith("<turn_aborted>\nThe user interrupted the previous turn on purpose.")
 
 
 def test_steer_enters_history_before_next_request(home):

@@ -423,7 +423,7 @@ class ThreadService:
     async def turn_interrupt(self, params: dict[str, Any]) -> dict[str, Any]:
         t = self.threads.get(params.get("threadId"))
         if t is not None and t.turn_task is not None and not t.turn_task.done():
-            await t.session.interrupt()
+            await t.session.interrupt(until_acknowledged=True)
         return {}
 
     async def shutdown(self) -> None:

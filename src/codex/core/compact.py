@@ -115,9 +115,21 @@ async def run_compaction(turn: Any, *, manual: bool) -> bool:
     saved = list(s.history)
     outputs: list[dict[str, Any]] = []
     s.history = saved + [prompt_item]
+    compaction = ({"trigger": "manual", "reason": "user_requested", "implementation": "responses",
+                   "phase": "standalone_turn", "strategy": "memento"} if manual else
+                  {"trigger": "auto", "reason": "context_limit", "implementation": "responses",
+                   "phase": "mid_turn", "strategy": "memento"})
+    headers = turn._headers(request_kind="compaction", compaction=compaction)
+
+    def body():
+        # the summary request carries no tools
+        b = turn._body()
+        b["tools"] = []
+        b["parallel_tool_calls"] = False
+        return b
     try:
         client = s.client()
-        async for ev in client.stream_turn(turn._body, turn._headers()):
+        async for ev in client.stream_turn(body, headers):
             if isinstance(ev, C.RateLimits):
                 s.rate_limits = ev.snapshot
                 await turn._token_count()

@@ -110,6 +110,7 @@ class Session:
         self.turn_count = 0
         self.last_agent_message: str | None = None
         self._waiting: dict[tuple, asyncio.Future] = {}
+        self._interrupt_ack: asyncio.Future | None = None
         self.approved_commands: set[tuple[str, ...]] = set()
         self.pending_input: list[list[dict[str, Any]]] = []
         self.active_turn: Any = None
@@ -264,14 +265,27 @@ class Session:
         self.pending_input.append(list(inputs))
         return turn.turn_id
 
-    async def interrupt(self) -> None:
+    async def interrupt(self, *, until_acknowledged: bool = False) -> None:
+        """Cancel the running turn. By default wait until it ended; with
+        `until_acknowledged`, only until the abort was recorded (the app-server answers
+        turn/interrupt then, before turn_aborted goes out, as the reference does)."""
         task = self._turn_task
         if task is not None and not task.done():
+            self._interrupt_ack = asyncio.get_running_loop().create_future()
             task.cancel()
+            if until_acknowledged:
+                done, _ = await asyncio.wait({self._interrupt_ack, task},
+                                             return_when=asyncio.FIRST_COMPLETED)
+                return
             try:
                 await task
             except (asyncio.CancelledError, Exception):  # noqa: BLE001
                 pass
+
+    def _acknowledge_interrupt(self) -> None:
+        ack = self._interrupt_ack
+        if ack is not None and not ack.done():
+            ack.set_result(None)
 
     # -- plumbing ----------------------------------------------------------------------------
 

@@ -56,6 +56,9 @@ class Turn:
         self._router: Any = None
         self._inflight: list[asyncio.Task] = []
         self._turn_diff: Any = None
+        self._completed_usage: Any = _NO_USAGE
+        self._aborted_calls: list = []
+        self._call_started: dict[str, float] = {}
         self._workspaces: dict[str, Any] = {}
 
     # -- events ------------------------------------------------------------------------------
@@ -210,15 +213,50 @@ class Turn:
             done = dict(done, error=error)
         return done
 
+    async def _count_completed_usage(self) -> None:
+        usage = self._completed_usage
+        if usage is _NO_USAGE:
+            return
+        self._completed_usage = _NO_USAGE
+        if usage is not None:
+            self._update_usage(_usage_dict(usage))
+        await self._token_count()
+
     async def _abort(self, reason: str) -> None:
+        """An interrupted turn, as 0.136.0 ends it: every unanswered tool call gets
+        `aborted by user after N.Ns`, the finished response's usage is counted, the model is
+        told with a `<turn_aborted>` user message, then turn_aborted. Background unified-exec
+        processes keep running (the message says so); they end with the session."""
+        from codex.core import compact
+
         s = self.session
-        if s._unified_exec is not None:
-            s._unified_exec.terminate_all_processes()
-        msg = {"type": "turn_aborted", "turn_id": self.turn_id, "reason": reason}
         try:
+            now = time.monotonic()
+            for call, _task in self._aborted_calls:
+                started = self._call_started.get(call.get("call_id"), now)
+                kind = ("custom_tool_call_output" if call.get("type") == "custom_tool_call"
+                        else "function_call_output")
+                out = {"type": kind, "call_id": call.get("call_id"),
+                       "output": f"aborted by user after {now - started:.1f}s"}
+                s.history.append(out)
+                self.record(("response_item", out))
+            self._aborted_calls = []
+            await self._count_completed_usage()
+            note = {"type": "message", "role": "user",
+                    "content": [{"type": "input_text", "text": compact._read("turn_aborted.md")}]}
+            s.history.append(note)
+            self.record(("response_item", note))
+            s._acknowledge_interrupt()
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+            msg = {"type": "turn_aborted", "turn_id": self.turn_id, "reason": reason,
+                   "completed_at": int(time.time()),
+                   "duration_ms": int((time.time() - self.started) * 1000)}
             await self.emit_recorded(msg)
+            if s.recorder is not None:
+                await s.recorder.aflush()
         except Exception:  # noqa: BLE001 - best effort while cancelling
-            pass
+            s._acknowledge_interrupt()
 
     # -- one request -------------------------------------------------------------------------
 
@@ -247,7 +285,7 @@ class Turn:
             verbosity=st.verbosity,
             output_schema=self.output_schema if self.output_schema is not None else st.output_schema)
 
-    def _headers(self) -> list[tuple[str, str]]:
+    def _headers(self, request_kind: str = "turn", compaction: Any = None) -> list[tuple[str, str]]:
         from codex.model import request as R
 
         s = self.session
@@ -265,6 +303,11 @@ class Turn:
             meta["request_kind"] = "turn"
             meta["window_id"] = f"{s.thread_id}:0"
             self._turn_meta = meta
+        turn_meta = self._turn_meta
+        if request_kind != "turn":
+            turn_meta = dict(turn_meta, request_kind=request_kind)
+            if compaction is not None:
+                turn_meta["compaction"] = compaction
         if st.source == "exec":
             ua = R.user_agent(st.originator, f"codex_exec; {R.CLI_VERSION}", st.environ)
         elif st.client_version is not None:
@@ -272,7 +315,7 @@ class Turn:
         else:
             ua = R.user_agent(st.originator, None, st.environ)
         return R.build_headers(thread_id=s.thread_id, window_id=f"{s.thread_id}:0",
-                               turn_metadata=self._turn_meta,
+                               turn_metadata=turn_meta,
                                beta_features=["terminal_resize_reflow"],
                                originator=st.originator, user_agent_value=ua)
 
@@ -326,11 +369,12 @@ class Turn:
                         pending.append(task)
                         follow_up = True
                 elif isinstance(ev, C.Completed):
+                    # the usage is counted once the response's tool calls are answered (an
+                    # interrupt while they run counts it after the aborted outputs)
+                    self._completed_usage = ev.token_usage
                     await self._drain(pending)
                     pending = []
-                    if ev.token_usage is not None:
-                        self._update_usage(_usage_dict(ev.token_usage))
-                    await self._token_count()
+                    await self._count_completed_usage()
                     await self.emit_turn_diff()
                     return follow_up
         except E.ModelError as err:
@@ -340,6 +384,8 @@ class Turn:
                 await self._token_count()
             raise _TurnError(str(err), _error_info(err)) from None
         except asyncio.CancelledError:
+            # calls not answered yet (an awaited task is cancelled along with the turn)
+            self._aborted_calls = [(call, t) for call, t in pending if not t.done() or t.cancelled()]
             for _, t in pending:
                 t.cancel()
             raise
@@ -436,6 +482,7 @@ class Turn:
                 deps = [t for t in self._inflight if getattr(t, "_codex_serial", False)]
             else:
                 deps = list(self._inflight)
+            self._call_started[call.call_id] = time.monotonic()
             task = asyncio.ensure_future(_after(deps, router.dispatch(call, ctx)))
             task._codex_serial = not router.is_parallel_safe(call.name)  # type: ignore[attr-defined]
             self._inflight.append(task)
@@ -511,6 +558,9 @@ class Turn:
             s.history.append(out)
             self.record(("response_item", out))
         self._inflight = [t for t in self._inflight if not t.done()]
+
+
+_NO_USAGE = object()
 
 
 async def _after(deps: list[asyncio.Task], coro: Any) -> Any:
