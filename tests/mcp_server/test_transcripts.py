@@ -255,3 +255,31 @@ def test_model_requests_like_the_capture(name):
         ha = {k: v for k, v in a["headers"].items() if k not in KNOWN_HEADER_GAPS}
         hb = {k: v for k, v in b["headers"].items() if k not in KNOWN_HEADER_GAPS}
         assert hb == ha
+
+
+def test_reply_during_a_running_turn_joins_it():
+    """Probed on the reference: a `codex-reply` while the thread's turn still runs puts the
+    prompt into that turn (no new turn); the turn's end answers the reply, the first call is
+    never answered."""
+    import copy
+
+    capture = copy.deepcopy(load_transcript("mcp_codex_cancel"))
+    i = next(k for k, t in enumerate(capture) if t["msg"].get("method") == "notifications/cancelled")
+    tid = capture[i - 1]["msg"]["params"]["_meta"]["threadId"]
+    capture[3]["msg"]["params"]["arguments"]["prompt"] = "Wait. RUN_SHELL:sleep 1"
+    capture = capture[:i] + [
+        {"dir": "c2s", "msg": {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {
+            "name": "codex-reply", "arguments": {"threadId": tid, "prompt": "Say hi."}}}},
+        {"dir": "s2c", "msg": {"jsonrpc": "2.0", "id": 3, "result": {}}},
+    ]
+    result = replay("reply_during_turn", "ours", capture=capture)
+    answered = {t["msg"]["id"]: t["msg"]["result"] for t in result.transcript
+                if t["dir"] == "s2c" and "result" in t["msg"]}
+    assert sorted(answered) == [1, 3]
+    assert answered[3]["content"] == [{"type": "text", "text": "Hello from the mock model."}]
+    reply_events = [t["msg"]["params"] for t in result.transcript if t["msg"].get("method") == "codex/event"
+                    and t["msg"]["params"]["_meta"]["requestId"] == 3]
+    assert {p["id"] for p in reply_events} == {"2"}
+    kinds = [p["msg"]["type"] for p in reply_events]
+    assert "task_started" not in kinds and kinds[-1] == "task_complete"
+    assert any(p["msg"]["type"] == "user_message" and p["msg"]["message"] == "Say hi." for p in reply_events)

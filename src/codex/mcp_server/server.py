@@ -445,9 +445,17 @@ class McpServer:
         if state is None:
             state = self._threads[tid] = ThreadEvents(session)
         await self._take(state)
-        turn = await client.request("turn/start", {
-            "threadId": tid, "input": [{"type": "text", "text": prompt, "text_elements": []}]})
-        self._running[_key(rid)] = (tid, turn["turn"]["id"])
+        items = [{"type": "text", "text": prompt, "text_elements": []}]
+        active = getattr(session, "active_turn", None)
+        if active is not None:
+            # a turn is running (its tools/call was cancelled or is still waiting): like the
+            # reference's `Op::UserInput`, the prompt joins that turn, whose end answers this call
+            steered = await client.request("turn/steer", {"threadId": tid, "input": items,
+                                                          "expectedTurnId": active.turn_id})
+            self._running[_key(rid)] = (tid, steered["turnId"])
+        else:
+            turn = await client.request("turn/start", {"threadId": tid, "input": items})
+            self._running[_key(rid)] = (tid, turn["turn"]["id"])
         await self._run(rid, tid, state)
 
     async def _take(self, state: ThreadEvents) -> None:
