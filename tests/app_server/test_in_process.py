@@ -165,3 +165,36 @@ def test_skills_config_write(tmp_path):
     assert [(s["name"], s["scope"], s["enabled"]) for s in skills][:2] == [("mine", "user", False), ("imagegen", "system", True)]
     assert (tmp_path / "config.toml").read_text() == (
         f'model = "gpt-5.5"\n\n[[skills.config]]\npath = "{skill}"\nenabled = false\n')
+
+
+def test_chatgpt_login_start_and_cancel(tmp_path):
+    """As 0.136.0: a browser login answers its id and authorize URL (originator = the client's
+    name); a second login cancels the first ("Login cancelled"), an explicit cancel answers
+    `canceled` then reports "Login was not completed"; ids that are not UUIDs are refused."""
+    import re
+
+    server = _server(tmp_path)
+
+    async def main():
+        async with InProcessClient.start(server, client_name="my_ide") as client:
+            client.pending_events()
+            first = await client.request("account/login/start", {"type": "chatgpt"})
+            second = await client.request("account/login/start", {"type": "chatgpt"})
+            superseded = client.pending_events()
+            gone = await client.request("account/login/cancel", {"loginId": first["loginId"]})
+            cancel = await client.request("account/login/cancel", {"loginId": second["loginId"]})
+            done = await client.next_event(5)
+            with pytest.raises(JsonRpcError) as bad:
+                await client.request("account/login/cancel", {"loginId": "nope"})
+            return first, superseded, gone, cancel, done, bad.value
+
+    first, superseded, gone, cancel, done, bad = asyncio.run(main())
+    assert first["type"] == "chatgpt"
+    assert re.match(r"https://auth\.openai\.com/oauth/authorize\?response_type=code&client_id=app_EMoamEEZ73f0CkXaXp7hrann"
+                    r"&redirect_uri=http%3A%2F%2Flocalhost%3A\d+%2Fauth%2Fcallback&.*&originator=my_ide$", first["authUrl"])
+    assert [(e.method, e.params) for e in superseded] == [
+        ("account/login/completed", {"loginId": first["loginId"], "success": False,
+                                     "error": "Login server error: Login cancelled"})]
+    assert gone == {"status": "notFound"} and cancel == {"status": "canceled"}
+    assert (done.method, done.params["error"]) == ("account/login/completed", "Login server error: Login was not completed")
+    assert bad.message == "invalid login id: nope"

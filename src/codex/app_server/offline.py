@@ -99,14 +99,108 @@ async def account_login_start(params, conn):
 
         conn.after_response(after)
         return {"type": "apiKey"}
+    if kind == "chatgpt":
+        return await _chatgpt_login(conn)
     if kind == "chatgptDeviceCode":
         raise internal_error("failed to request device code: error sending request for url "
                              "(https://auth.openai.com/api/accounts/deviceauth/usercode)")
     raise internal_error(f"login type `{kind}` is not supported in this build")
 
 
+class _Login:
+    """An active browser login (one per server: a new one cancels it)."""
+
+    def __init__(self, login_id: str, server):
+        self.login_id = login_id
+        self.server = server
+        self.reported = False
+
+
+def _login_completed(server, login: _Login, success: bool, error: str | None) -> None:
+    if login.reported:
+        return
+    login.reported = True
+    if server.state.get("active_login") is login:
+        server.state.pop("active_login", None)
+    server.broadcast("account/login/completed", {"loginId": login.login_id, "success": success, "error": error})
+    if success:
+        auth = _auth(server)
+        server.broadcast("account/updated", {"authMode": auth.mode if auth else None,
+                                             "planType": auth.plan_type if auth is not None and auth.is_chatgpt else None})
+
+
+def _cancel_active_login(server) -> bool:
+    login = server.state.get("active_login")
+    if login is None:
+        return False
+    _login_completed(server, login, False, "Login server error: Login cancelled")
+    try:
+        login.server.cancel()
+    except Exception:
+        pass
+    return True
+
+
+async def _chatgpt_login(conn):
+    """``account/login/start {type: chatgpt}``: the local callback server on port 1455 and the
+    authorize URL (originator = the client's name); completion is announced with
+    ``account/login/completed`` (+ ``account/updated`` on success)."""
+    import uuid
+
+    from codex.auth.manager import originator
+    from codex.auth.oauth import LoginServer, ServerOptions, _enc
+
+    server = conn.server
+    _cancel_active_login(server)
+    cfg = server.config()
+    opts = ServerOptions(server.codex_home, forced_chatgpt_workspace_id=cfg.get("forced_chatgpt_workspace_id"),
+                         store_mode=cfg.get("cli_auth_credentials_store") or "file")
+    try:
+        login_server = await asyncio.to_thread(LoginServer, opts)
+    except OSError as exc:
+        raise internal_error(f"failed to start login server: {exc}") from None
+    login = _Login(str(uuid.uuid4()), login_server)
+    server.state["active_login"] = login
+    name = (conn.client_info or {}).get("name") or originator(server.environ)
+    auth_url = login_server.auth_url.replace(f"&originator={_enc(originator(server.environ))}", f"&originator={_enc(name)}")
+    loop = asyncio.get_running_loop()
+
+    def wait() -> None:
+        try:
+            login_server.block_until_done()
+            result = (True, None)
+        except Exception as exc:
+            result = (False, f"Login server error: {exc}")
+        try:
+            loop.call_soon_threadsafe(_login_completed, server, login, *result)
+        except RuntimeError:       # the server's loop is gone (process shutting down)
+            pass
+
+    import threading
+
+    threading.Thread(target=wait, name="app-server-login", daemon=True).start()
+    return {"type": "chatgpt", "loginId": login.login_id, "authUrl": auth_url}
+
+
 async def account_login_cancel(params, conn):
-    raise invalid_request(f"invalid login id: {params.get('loginId')}")
+    import uuid
+
+    login_id = params.get("loginId")
+    try:
+        uuid.UUID(str(login_id))
+    except ValueError:
+        raise invalid_request(f"invalid login id: {login_id}") from None
+    server = conn.server
+    login = server.state.get("active_login")
+    if login is None or login.login_id != str(uuid.UUID(login_id)):
+        return {"status": "notFound"}
+    server.state.pop("active_login", None)
+    try:
+        login.server.cancel()
+    except Exception:
+        pass
+    conn.after_response(lambda: _login_completed(server, login, False, "Login server error: Login was not completed"))
+    return {"status": "canceled"}
 
 
 async def account_logout(params, conn):

@@ -85,6 +85,7 @@ HANDLER_MODULES: list[str] = [
     "codex.app_server.config_api",
     "codex.app_server.skills_api",
     "codex.app_server.threads",
+    "codex.app_server.thread_methods",
 ]
 
 Handler = Callable[[Any, "Connection"], Awaitable[Any]]

@@ -136,6 +136,8 @@ class ThreadService:
         self.threads: dict[str, LoadedThread] = {}
         # (thread id, thread/started params) of the last thread/start: sent after its response
         self.last_started: tuple[str, dict[str, Any]] | None = None
+        # (thread id, thread/settings/updated params) set by a turn/start that changed them
+        self.settings_updated: tuple[str, dict[str, Any]] | None = None
         # Optional observer of every raw core event of every thread, `session_configured`
         # included, before the v2 mapping: `await raw_event_hook(session, event)`. Used by
         # `codex mcp-server` (its `codex/event` notifications are the core's events). None: off.
@@ -378,6 +380,8 @@ class ThreadService:
         output_schema = params.get("outputSchema")
         cm = params.get("collaborationMode")
         mode = cm.get("mode") if isinstance(cm, dict) else None
+        if mode is not None and mode != t.session.collaboration_mode:
+            self.settings_updated = (thread_id, self._thread_settings(t, mode))
 
         async def run() -> None:
             try:
@@ -409,6 +413,20 @@ class ThreadService:
 
         t.turn_task = asyncio.get_running_loop().create_task(run())
         return {}
+
+    def _thread_settings(self, t: LoadedThread, mode: str) -> dict[str, Any]:
+        st = t.session.settings
+        return {"threadId": t.session.thread_id, "threadSettings": {
+            "cwd": st.cwd, "approvalPolicy": st.approval_policy, "approvalsReviewer": "user",
+            "sandboxPolicy": sandbox_v2(st.sandbox_policy.to_json()),
+            "activePermissionProfile": (None if t.explicit_sandbox
+                                        else {"id": ":" + st.sandbox_mode, "extends": None}),
+            "model": st.model, "modelProvider": st.provider_id, "serviceTier": None,
+            "effort": st.reasoning_effort, "summary": st.reasoning_summary,
+            "collaborationMode": {"mode": mode, "settings": {
+                "model": st.model, "reasoning_effort": st.reasoning_effort,
+                "developer_instructions": t.session.collaboration_instructions(mode)}},
+            "personality": st.personality}}
 
     async def turn_steer(self, params: dict[str, Any]) -> dict[str, Any]:
         t = self.threads.get(params.get("threadId"))
@@ -490,6 +508,14 @@ def register_methods(registry: Any) -> None:
             if subscribes and p.get("threadId"):
                 subscribe(conn, p["threadId"])
             try:
+                if name == "turn/start":
+                    svc.settings_updated = None
+                    result = await fn(p)
+                    if svc.settings_updated is not None:
+                        _tid, upd = svc.settings_updated
+                        svc.settings_updated = None
+                        conn.after_response(lambda: conn.notify("thread/settings/updated", upd))
+                    return result
                 if name == "thread/start":
                     result = await fn(p)
                     thread_id, started = svc.last_started
