@@ -46,6 +46,13 @@ CALLS = [
     ("mcp__rich", "ro", "{}"),
     ("mcp__rich", "big", '{"lines": 20000}'),
     ("mcp__rich", "mixed", "{}"),
+    (None, "read_mcp_resource", "{}"),
+    (None, "read_mcp_resource", '{"server": 1, "uri": "x"}'),
+    (None, "list_mcp_resources", "[1]"),
+    (None, "list_mcp_resources", "{bad"),
+    (None, "list_mcp_resources", '{"server": "rich", "cursor": "nope"}'),
+    (None, "read_mcp_resource", '{"server": "rich", "uri": "mem://missing"}'),
+    (None, "list_mcp_resource_templates", '{"server": 5}'),
 ]
 
 

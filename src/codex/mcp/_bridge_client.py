@@ -448,5 +448,13 @@ def _mcp_error_text(exc: BaseException) -> str:
     """An SDK failure as rmcp's ServiceError Display would put it."""
     error = getattr(exc, "error", None)
     if error is not None and hasattr(error, "code") and hasattr(error, "message"):
-        return f"Mcp error: {error.code}: {error.message}"
+        # rmcp's ErrorData Display: `code: message` then `(data)` when the server sent data
+        # (captured: "Mcp error: -32602: Unknown resource: mem://missing({\"uri\":\"mem://missing\"})")
+        text = f"Mcp error: {error.code}: {error.message}"
+        data = getattr(error, "data", None)
+        if data is not None:
+            import json
+
+            text += "(" + json.dumps(data, ensure_ascii=False, separators=(",", ":")) + ")"
+        return text
     return _error_chain(exc)

@@ -104,7 +104,7 @@ import inspect
 import json
 import os
 import time
-from typing import Any, Awaitable, Callable, Mapping
+from typing import Any, Callable, Mapping
 
 from codex.mcp._bridge_client import (McpClientError, ServerClient, StartupOutcome,
                                       rust_duration_debug)
@@ -376,6 +376,57 @@ def _tool_json(tool: Any) -> dict:
     data = to_json(tool) if not isinstance(tool, dict) else dict(tool)
     data["inputSchema"] = model_visible_input_schema(data.get("inputSchema"))
     return data
+
+
+def _serde_unexpected(value: Any) -> str:
+    """serde's `Unexpected` of a JSON value, as serde_json's Value deserializer reports it."""
+    if value is None:
+        return "unit value"
+    if isinstance(value, bool):
+        return f"boolean `{'true' if value else 'false'}`"
+    if isinstance(value, int):
+        return f"integer `{value}`"
+    if isinstance(value, float):
+        return f"floating point `{value!r}`"
+    if isinstance(value, str):
+        return f"string {json.dumps(value, ensure_ascii=False)}"
+    if isinstance(value, list):
+        return "sequence"
+    return "map"
+
+
+def _parse_struct_args(args: Any, names: tuple, *, required: bool, struct: str) -> dict:
+    """serde's derive(Deserialize) of a struct of string fields from the parsed arguments
+    (`None`: no arguments), with its error texts (captured: "missing field `server`",
+    "invalid type: integer `1`, expected a string"; a sequence fills the fields by position)."""
+    prefix = "failed to parse function arguments: "
+    if args is None:
+        if required:
+            raise ToolError(prefix + "expected value")
+        return {}
+    if isinstance(args, list):
+        if required and len(args) < len(names):
+            raise ToolError(prefix + f"invalid length {len(args)}, expected struct {struct} with {len(names)} elements")
+        if len(args) > len(names):
+            raise ToolError(prefix + f"invalid length {len(args)}, expected fewer elements in array")
+        args = dict(zip(names, args))
+    elif not isinstance(args, dict):
+        raise ToolError(prefix + f"invalid type: {_serde_unexpected(args)}, expected struct {struct}")
+    out: dict = {}
+    for key, value in args.items():
+        if key not in names:
+            continue
+        if value is None and not required:
+            out[key] = None
+            continue
+        if not isinstance(value, str):
+            raise ToolError(prefix + f"invalid type: {_serde_unexpected(value)}, expected a string")
+        out[key] = value
+    if required:
+        for key in names:
+            if key not in out:
+                raise ToolError(prefix + f"missing field `{key}`")
+    return out
 
 
 class McpBridge:
@@ -883,27 +934,21 @@ class McpBridge:
                 raise ToolError(f"failed to parse function arguments: {_serde_json_error(exc, raw)}") from None
         else:
             args = None
+        fields = _parse_struct_args(args, ("server", "uri") if call.name == "read_mcp_resource" else ("server", "cursor"),
+                                    required=call.name == "read_mcp_resource",
+                                    struct="ReadResourceArgs" if call.name == "read_mcp_resource" else
+                                    ("ListResourcesArgs" if call.name == "list_mcp_resources"
+                                     else "ListResourceTemplatesArgs"))
         if call.name == "read_mcp_resource":
-            if not isinstance(args, dict):
-                raise ToolError("failed to parse function arguments: expected value" if args is None else
-                                "failed to parse function arguments: invalid type: expected struct ReadResourceArgs")
-            for key in ("server", "uri"):
-                if key not in args:
-                    raise ToolError(f"failed to parse function arguments: missing field `{key}`")
-                if not isinstance(args[key], str):
-                    raise ToolError("failed to parse function arguments: invalid type: expected a string")
-            server = args["server"].strip()
-            uri = args["uri"].strip()
+            server = fields["server"].strip()
+            uri = fields["uri"].strip()
             if not server:
                 raise ToolError("server must be provided")
             if not uri:
                 raise ToolError("uri must be provided")
         else:
-            if args is not None and not isinstance(args, dict):
-                raise ToolError("failed to parse function arguments: invalid type")
-            args_d = args or {}
-            server = (args_d.get("server") or "").strip() or None if isinstance(args_d.get("server"), (str, type(None))) else None
-            cursor = (args_d.get("cursor") or "").strip() or None if isinstance(args_d.get("cursor"), (str, type(None))) else None
+            server = (fields.get("server") or "").strip() or None
+            cursor = (fields.get("cursor") or "").strip() or None
         invocation = {"server": (server or "codex"), "tool": call.name, "arguments": args}
         await ctx.send({"type": "mcp_tool_call_begin", "call_id": call.call_id, "invocation": dict(invocation)})
         start = time.monotonic()
