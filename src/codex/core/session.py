@@ -111,6 +111,8 @@ class Session:
         self.last_agent_message: str | None = None
         self._waiting: dict[tuple, asyncio.Future] = {}
         self._interrupt_ack: asyncio.Future | None = None
+        self.collaboration_mode = "default"
+        self.collaboration_changed = False
         self.approved_commands: set[tuple[str, ...]] = set()
         self.pending_input: list[list[dict[str, Any]]] = []
         self.active_turn: Any = None
@@ -373,12 +375,20 @@ class Session:
         p["personality"] = s.personality
         p["collaboration_mode"] = {"mode": collaboration_mode, "settings": {
             "model": s.model, "reasoning_effort": s.reasoning_effort,
-            "developer_instructions": None}}
+            "developer_instructions": self.collaboration_instructions(collaboration_mode)}}
         p["realtime_active"] = False
         if s.reasoning_effort is not None:
             p["effort"] = s.reasoning_effort
         p["summary"] = "auto"
         return p
+
+    def collaboration_instructions(self, mode: str | None = None) -> str | None:
+        """The developer instructions of a collaboration mode (Plan mode's are bundled)."""
+        mode = mode or self.collaboration_mode
+        if mode == "plan":
+            from codex.core.compact import _read
+            return _read("collaboration_mode_plan.md")
+        return None
 
     def initial_context_items(self, date: str, tz: str) -> list[dict[str, Any]]:
         from codex.core.context import agents_md, initial_context, skills

@@ -48,7 +48,10 @@ class Turn:
         self.inputs = inputs
         self.turn_id = turn_id or _uuid7()
         self.output_schema = output_schema
-        self.collaboration_mode = collaboration_mode or "default"
+        if collaboration_mode is not None and collaboration_mode != session.collaboration_mode:
+            session.collaboration_mode = collaboration_mode
+            session.collaboration_changed = True
+        self.collaboration_mode = session.collaboration_mode
         self.started = time.time()
         self.first_token_at: float | None = None
         self.last_agent_message: str | None = None
@@ -99,6 +102,15 @@ class Turn:
                 s.history.append(it)
                 self.record(("response_item", it))
             s._has_context = True
+        if s.collaboration_changed:
+            # a changed collaboration mode is announced to the model before the prompt
+            s.collaboration_changed = False
+            text = s.collaboration_instructions()
+            if text is not None:
+                note = {"type": "message", "role": "developer", "content": [
+                    {"type": "input_text", "text": f"<collaboration_mode>{text}</collaboration_mode>"}]}
+                s.history.append(note)
+                self.record(("response_item", note))
         self.record(("turn_context", s.turn_context_payload(self.turn_id, date, tz,
                                                             self.collaboration_mode)))
         await self.record_user_input(self.inputs)
