@@ -161,3 +161,51 @@ def test_listener_details(tmp_path):
         _stop(ux)
     err = ws.stderr.read().decode()
     assert err.startswith(f"codex app-server (WebSockets)\n  listening on: ws://127.0.0.1:{port}\n")
+
+
+def test_proxy_relays_bytes_to_the_control_socket(tmp_path):
+    """`codex app-server proxy --sock PATH` relays raw bytes: the client speaks WebSocket."""
+    import struct
+
+    from codex.app_server.websocket import OP_TEXT, accept_key, encode_frame
+
+    sock = tmp_path / "ctl.sock"
+    srv = _spawn(tmp_path, f"unix://{sock}")
+    try:
+        for _ in range(100):
+            if sock.exists():
+                break
+            time.sleep(0.1)
+        key = "dGhlIHNhbXBsZSBub25jZQ=="
+        hello = (f"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode()
+        proxy = subprocess.Popen([sys.executable, "-m", "codex", "app-server", "proxy", "--sock", str(sock)],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 env=server_env(str(tmp_path)))
+        proxy.stdin.write(hello + encode_frame(OP_TEXT, json.dumps(INIT).encode(), mask=True))
+        proxy.stdin.flush()
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += proxy.stdout.read(1)
+        assert head.startswith(b"HTTP/1.1 101 ") and accept_key(key).encode() in head
+        b0, b1 = proxy.stdout.read(2)
+        n = b1 & 0x7F
+        if n == 126:
+            (n,) = struct.unpack("!H", proxy.stdout.read(2))
+        elif n == 127:
+            (n,) = struct.unpack("!Q", proxy.stdout.read(8))
+        reply = json.loads(proxy.stdout.read(n))
+        assert reply["id"] == 1 and reply["result"]["userAgent"].startswith("smoke/0.136.0")
+        proxy.kill()
+        proxy.wait(timeout=10)
+    finally:
+        _stop(srv)
+
+
+def test_proxy_without_server(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "codex", "app-server", "proxy"], input=b"", capture_output=True,
+                          env=server_env(str(tmp_path)), timeout=30)
+    path = tmp_path / "app-server-control" / "app-server-control.sock"
+    assert proc.returncode == 1
+    assert proc.stderr.decode() == (f"Error: failed to connect to socket at {path}\n\nCaused by:\n"
+                                    "    No such file or directory (os error 2)\n")

@@ -123,3 +123,52 @@ def generate_ts_cmd(invocation) -> int:
         _err(_Failure(f"Failed to write TypeScript to {out}", exc).render())
         return 1
     return 0
+
+
+def proxy_cmd(invocation) -> int:
+    """``codex app-server proxy [--sock PATH]``: relay stdin/stdout bytes to the control socket
+    (the client speaks the socket's protocol, WebSocket, itself), until either side closes."""
+    import os
+    import socket
+    import sys
+    import threading
+
+    from codex.config.loader import find_codex_home
+
+    from .transport import default_unix_socket_path
+
+    path = invocation.values.get("sock") or default_unix_socket_path(find_codex_home())
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(path)
+    except OSError as exc:
+        _err(_Failure(f"failed to connect to socket at {path}", exc).render())
+        return 1
+    out = sys.stdout.buffer
+
+    def downstream() -> None:
+        try:
+            while True:
+                data = sock.recv(65536)
+                if not data:
+                    break
+                out.write(data)
+                out.flush()
+        except OSError:
+            pass
+        finally:
+            os._exit(0)
+
+    threading.Thread(target=downstream, daemon=True).start()
+    stdin = sys.stdin.buffer
+    try:
+        while True:
+            data = stdin.read1(65536) if hasattr(stdin, "read1") else stdin.read(65536)
+            if not data:
+                break
+            sock.sendall(data)
+        sock.shutdown(socket.SHUT_WR)
+    except OSError:
+        return 0
+    threading.Event().wait()   # downstream ends the process when the server closes
+    return 0

@@ -52,6 +52,7 @@ HANDLERS: dict[tuple[str, ...], str] = {
     ("app-server",): "codex.app_server.cli:serve_cmd",
     ("app-server", "generate-json-schema"): "codex.app_server.cli:generate_json_schema_cmd",
     ("app-server", "generate-ts"): "codex.app_server.cli:generate_ts_cmd",
+    ("app-server", "proxy"): "codex.app_server.cli:proxy_cmd",
     ("mcp-server",): "codex.mcp_server.cli:mcp_server_cmd",
 }
 
