@@ -42,6 +42,7 @@ def main() -> int:
     ap.add_argument("-U", "--context", type=int, default=3, help="diff context lines (default 3)")
     ap.add_argument("--dump", metavar="DIR", help="write both sides' normalized views and raw transcripts")
     ap.add_argument("--summary", action="store_true", help="only the list of differences, no diffs")
+    ap.add_argument("--max-items", type=int, default=60, help="differences listed per aspect (default 60)")
     ap.add_argument("--sequential", action="store_true", help="run the two sides one after the other")
     args = ap.parse_args()
     if args.list:
@@ -66,7 +67,7 @@ def main() -> int:
         summary = res.summary()
         if summary:
             print(summary)
-        summary_lines = res.difference_summary()
+        summary_lines = res.difference_summary(args.max_items)
         if summary_lines:
             print("# differences (reference -> ours; #i/j = message index on each side):")
             for aspect, lines in summary_lines.items():

@@ -457,11 +457,21 @@ EXTRA_MASKS = [(re.compile(r"(Duration: )\d+(?:\.\d+)?( seconds?)"), r"\1<DURATI
 PROCESS_ID_RE = re.compile(r'("(?:processId|pid)"\s*:\s*)"\d+"')
 
 
+def _mask_durations(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: ("<DURATION>" if k == "duration" and isinstance(v, dict) and set(v) == {"secs", "nanos"}
+                    else _mask_durations(v)) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_mask_durations(x) for x in obj]
+    return obj
+
+
 def _mask_extra(obj: Any) -> Any:
-    """Masks on top of `Normalizer`: pids sent as strings ("processId": "33024")."""
+    """Masks on top of `Normalizer`: pids sent as strings ("processId": "33024"), Rust Durations
+    serialized as {"secs", "nanos"} (mcp_tool_call_end in the rollout)."""
     text = json.dumps(obj, ensure_ascii=False)
     text = PROCESS_ID_RE.sub(r'\1"<PID>"', text)
-    return json.loads(text)
+    return _mask_durations(json.loads(text))
 
 
 def _rollouts(env: RefEnv) -> list[tuple[str, str]]:
@@ -867,13 +877,13 @@ def summarize_sequence(a: list, b: list, label: Callable[[Any], str], max_items:
     return out
 
 
-def summarize(aspect: str, a: Any, b: Any) -> list[str]:
+def summarize(aspect: str, a: Any, b: Any, max_items: int = 40) -> list[str]:
     if a is None or b is None:
         return [f"{aspect}: missing on the {'reference' if a is None else 'ours'} side"]
     if aspect == "server_messages":
-        return summarize_sequence(a, b, message_label)
+        return summarize_sequence(a, b, message_label, max_items)
     if aspect == "model_requests":
-        return summarize_sequence(a, b, lambda r: f"{r.get('method')} {r.get('path')}")
+        return summarize_sequence(a, b, lambda r: f"{r.get('method')} {r.get('path')}", max_items)
     if aspect == "rollout":
         out = []
         fa, fb = list(a.items()), list(b.items())
@@ -885,18 +895,18 @@ def summarize(aspect: str, a: Any, b: Any) -> list[str]:
                     return "?"
                 p = row.get("payload") if isinstance(row.get("payload"), dict) else {}
                 return f"{row.get('type')}:{p.get('type', '')}"
-            out.extend(f"{na.rsplit('/', 1)[-1]} {x}" for x in summarize_sequence(ra, rb, lab))
+            out.extend(f"{na.rsplit('/', 1)[-1]} {x}" for x in summarize_sequence(ra, rb, lab, max_items))
         return out
     return deep_differences(a, b)
 
 
-def _summary_lines(self: "Result") -> dict[str, list[str]]:
+def _summary_lines(self: "Result", max_items: int = 40) -> dict[str, list[str]]:
     out = {}
     for aspect in self.aspects():
         a = comparable(aspect, self.ref.views.get(aspect))
         b = comparable(aspect, self.ours.views.get(aspect))
         if a != b:
-            out[aspect] = summarize(aspect, a, b)
+            out[aspect] = summarize(aspect, a, b, max_items)
     return out
 
 
