@@ -188,6 +188,8 @@ class ThreadService:
             settings.client_version = params.get("_client_version")
         if self.source != "exec":
             settings.thread_source = None
+        if isinstance(params.get("dynamicTools"), list):
+            settings.dynamic_tools = [t for t in params["dynamicTools"] if isinstance(t, dict)]
         if isinstance(params.get("baseInstructions"), str):
             settings.base_instructions = params["baseInstructions"]
         if self.settings_hook is not None:

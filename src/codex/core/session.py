@@ -147,10 +147,16 @@ class Session:
             if info is not None:
                 from codex.protocol.rollout import GitInfo
                 git = GitInfo(**info)
+            extra: dict[str, Any] = {}
+            if s.dynamic_tools:
+                extra["dynamic_tools"] = [
+                    {"name": t.get("name"), "description": t.get("description", ""),
+                     "inputSchema": t.get("inputSchema"), "deferLoading": bool(t.get("deferLoading", False))}
+                    for t in s.dynamic_tools]
             meta = new_session_meta(cwd=s.cwd, originator=s.originator, cli_version=CLI_VERSION,
                                     source=s.source, model_provider=s.provider_id,
                                     base_instructions=s.instructions(), git=git,
-                                    thread_source=s.thread_source)
+                                    thread_source=s.thread_source, **extra)
             self.thread_id = meta.id
             self.recorder = RolloutRecorder.create(s.codex_home, meta, ephemeral=s.ephemeral,
                                                    default_provider=s.provider_id)

@@ -13,7 +13,8 @@ def tools_for(settings: Any) -> list[dict[str, Any]]:
     return specs.build_tools(settings.model_info, sandbox_mode=settings.sandbox_mode,
                              ephemeral=settings.ephemeral, features=(raw.get("features") or {}),
                              web_search_mode=web_search,
-                             allow_login_shell=bool(raw.get("allow_login_shell", True)))
+                             allow_login_shell=bool(raw.get("allow_login_shell", True)),
+                             dynamic_tools=list(settings.dynamic_tools or ()))
 
 
 def builtin_handlers() -> dict[str, Any]:
@@ -30,6 +31,12 @@ def builtin_handlers() -> dict[str, Any]:
 
 
 def make_router(session: Any):
+    from codex.tools.handlers.dynamic import handle_dynamic
     from codex.tools.router import ToolRouter
 
-    return ToolRouter(builtin_handlers())
+    handlers = builtin_handlers()
+    for tool in session.settings.dynamic_tools or ():
+        name = tool.get("name")
+        if name:
+            handlers[name] = handle_dynamic
+    return ToolRouter(handlers)
