@@ -92,25 +92,32 @@ def test_startup_events_ready_failed_timeout():
     assert summary["type"] == "mcp_startup_complete"
     assert summary["ready"] == ["rich"] and summary["cancelled"] == []
     failed = {f["server"]: f["error"] for f in summary["failed"]}
-    assert failed == {"broken": "MCP startup failed: No such file or directory (os error 2)",
-                      "late": "MCP startup failed: timed out handshaking with MCP server after 500ms",
-                      "dies": "MCP startup failed: handshaking with MCP server failed: connection closed: "
-                              "initialize response"}
+    assert failed == {"broken": "No such file or directory (os error 2)",
+                      "late": "timed out handshaking with MCP server after 500ms",
+                      "dies": "handshaking with MCP server failed: connection closed: initialize response"}
 
 
 def test_required_server_failure_message():
+    """Captured (codex exec with three required servers failing): `Failed to create session:
+    required MCP servers failed to initialize: dies: handshaking with MCP server failed: connection
+    closed: initialize response; late: timed out handshaking with MCP server after 1s; need: No
+    such file or directory (os error 2)`."""
     async def main():
-        bridge = McpBridge({"mcp_servers": {"need": {"command": "/nonexistent/x", "required": True},
-                                            "ok": server(required=True)}}, cwd=str(HERE), codex_home=str(HERE))
+        bridge = McpBridge({"mcp_servers": {
+            "need": {"command": "/nonexistent/x", "required": True},
+            "late": server(RICH, "--sleep-before-start", "5", startup_timeout_sec=1, required=True),
+            "dies": server(RICH, "--exit-at-start", required=True),
+            "ok": server(required=True)}}, cwd=str(HERE), codex_home=str(HERE))
         await bridge.start(None)
         failures = await bridge.required_startup_failures()
         await bridge.shutdown()
         return bridge, failures
 
     bridge, failures = run(main())
-    assert failures == [{"server": "need", "error": "MCP startup failed: No such file or directory (os error 2)"}]
     assert bridge.required_failure_message(failures) == (
-        "required MCP servers failed to initialize: need: MCP startup failed: No such file or directory (os error 2)")
+        "required MCP servers failed to initialize: dies: handshaking with MCP server failed: connection closed: "
+        "initialize response; late: timed out handshaking with MCP server after 1s; need: No such file or "
+        "directory (os error 2)")
 
 
 def test_tools_wait_for_servers_and_skip_failed_ones():
@@ -526,7 +533,7 @@ def test_streamable_http_server_with_bearer_token():
     assert tools[0].server_origin == url
     assert summary["ready"] == ["web"]
     assert summary["failed"] == [{"server": "nokey", "error":
-                                  "MCP startup failed: Environment variable NOPE_TOKEN for MCP server 'nokey' is not set"}]
+                                  "Environment variable NOPE_TOKEN for MCP server 'nokey' is not set"}]
     assert out.content.endswith('[{"type":"text","text":"Bearer sekret"}]')
 
 

@@ -25,6 +25,8 @@ DEFAULT_TOOL_TIMEOUT_SEC = 60.0
 CLIENT_NAME = "codex-mcp-client"
 CLIENT_TITLE = "Codex"
 CLIENT_VERSION = "0.136.0"
+# StartupOutcomeError::Failed's Display (the raw error, as `mcp_startup_complete` and the
+# required-servers message carry it, has no prefix; captured)
 STARTUP_FAILED_PREFIX = "MCP startup failed: "
 
 
@@ -200,10 +202,6 @@ class ServerClient:
 
     def _resolve(self, outcome: StartupOutcome) -> None:
         if self.outcome is not None and not self.outcome.done():
-            if outcome.state == "failed" and not (outcome.error or "").startswith(STARTUP_FAILED_PREFIX):
-                # upstream's StartupOutcomeError::Failed text (captured: "MCP startup failed: No such
-                # file or directory (os error 2)")
-                outcome = StartupOutcome("failed", f"{STARTUP_FAILED_PREFIX}{outcome.error or ''}")
             self.outcome.set_result(outcome)
             if self.on_outcome is not None:
                 self.on_outcome(self, outcome)

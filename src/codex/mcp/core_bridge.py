@@ -106,7 +106,7 @@ import os
 import time
 from typing import Any, Callable, Mapping
 
-from codex.mcp._bridge_client import (McpClientError, ServerClient, StartupOutcome,
+from codex.mcp._bridge_client import (STARTUP_FAILED_PREFIX, McpClientError, ServerClient, StartupOutcome,
                                       rust_duration_debug)
 from codex.mcp.servers import ServerConfig, parse_servers
 from codex.mcp.tools import ToolFilter, ToolInfo, filter_tools, qualify_tools
@@ -158,7 +158,7 @@ def _startup_display_error(name: str, cfg: ServerConfig, error: str) -> str:
         secs = int(cfg.startup_timeout_sec if cfg.startup_timeout_sec is not None else 10)
         return (f"MCP client for `{name}` timed out after {secs} seconds. Add or adjust `startup_timeout_sec` "
                 f"in your config.toml:\n[mcp_servers.{name}]\nstartup_timeout_sec = XX")
-    return f"MCP client for `{name}` failed to start: {error}"
+    return f"MCP client for `{name}` failed to start: {STARTUP_FAILED_PREFIX}{error}"
 
 
 # ---- CallToolResult -> function_call_output ---------------------------------------------------
@@ -564,7 +564,7 @@ class McpBridge:
             client = self._clients[name]
             outcome = await client.wait_outcome(client.startup_timeout + 1.0)
             if outcome is None:
-                outcome = StartupOutcome("failed", "MCP startup failed: timed out handshaking with MCP server after "
+                outcome = StartupOutcome("failed", "timed out handshaking with MCP server after "
                                                    f"{rust_duration_debug(client.startup_timeout)}")
             if outcome.state == "cancelled":
                 failures.append({"server": name, "error": "MCP startup cancelled"})
@@ -876,7 +876,8 @@ class McpBridge:
             if outcome is not None and outcome.state == "cancelled":
                 error = "MCP startup cancelled"
             else:
-                error = outcome.error if outcome is not None and outcome.error else "MCP startup failed: timed out"
+                error = STARTUP_FAILED_PREFIX + (outcome.error if outcome is not None and outcome.error else
+                                                 "timed out")
             raise McpClientError(f"failed to get client: {error}")
         return client
 
