@@ -627,3 +627,14 @@ def test_direct_access_matches_app_server_transcript():
     assert read == by_id[5]["result"]
     assert snap["serverInfo"] == {k: v for k, v in status["serverInfo"].items() if v is not None}
     assert snap["tools"] == status["tools"]
+
+
+def test_content_items_share_one_truncation_budget():
+    img = {"type": "image", "data": "AAAA", "mimeType": "image/png"}
+    texts = [{"type": "text", "text": "a" * 400}, img, {"type": "text", "text": "b" * 400},
+             {"type": "text", "text": "c" * 40}]
+    out = call_tool_result_output({"content": texts}, 0, truncation_tokens=150, history_truncation=False).content
+    assert [i["type"] for i in out] == ["input_text", "input_text", "input_image", "input_text", "input_text"]
+    assert out[1]["text"] == "a" * 400                      # header (~8 tokens) + 100 tokens fit
+    assert "tokens truncated" in out[3]["text"]              # the overflowing one, middle-truncated
+    assert out[4]["text"] == "[omitted 1 text items ...]"    # budget spent: "c..." dropped

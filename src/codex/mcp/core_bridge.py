@@ -216,6 +216,42 @@ def _truncate(text: str, tokens: int | None, passes: int = 1) -> str:
     return text
 
 
+def _truncate_items(items: list[dict], tokens: int | None, passes: int = 1) -> list[dict]:
+    """upstream `truncate_function_output_items_with_policy` (token policy), `passes` times: the
+    text items spend one budget in order (the one that overflows is middle-truncated, later
+    ones are dropped and counted in a final "[omitted N text items ...]"); images stay."""
+    if tokens is None:
+        return items
+    from codex.process.truncate import approx_token_count, truncate_text
+
+    for _ in range(passes):
+        out: list[dict] = []
+        remaining = tokens
+        omitted = 0
+        for item in items:
+            if item.get("type") != "input_text":
+                out.append(item)
+                continue
+            if remaining == 0:
+                omitted += 1
+                continue
+            cost = approx_token_count(item["text"])
+            if cost <= remaining:
+                out.append(item)
+                remaining -= cost
+            else:
+                snippet = truncate_text(item["text"], remaining)
+                if snippet:
+                    out.append(dict(item, text=snippet))
+                else:
+                    omitted += 1
+                remaining = 0
+        if omitted:
+            out.append({"type": "input_text", "text": f"[omitted {omitted} text items ...]"})
+        items = out
+    return items
+
+
 def call_tool_result_output(result: dict, wall_time: float, *, truncation_tokens: int | None =
                             DEFAULT_TRUNCATION_TOKENS, original_image_detail: bool = False,
                             history_truncation: bool = True) -> ToolOutput:
@@ -239,10 +275,8 @@ def call_tool_result_output(result: dict, wall_time: float, *, truncation_tokens
     for item in body:
         if item["type"] == "input_image" and item.get("detail") == "original" and not original_image_detail:
             item = dict(item, detail=DEFAULT_IMAGE_DETAIL)
-        if item["type"] == "input_text":
-            item = dict(item, text=_truncate(item["text"], truncation_tokens, passes))
         out.append(item)
-    return ToolOutput(out, success=success)
+    return ToolOutput(_truncate_items(out, truncation_tokens, passes), success=success)
 
 
 APPROVAL_QUESTION_ID_PREFIX = "mcp_tool_call_approval"
