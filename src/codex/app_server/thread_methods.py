@@ -222,6 +222,7 @@ async def thread_resume(params: dict[str, Any], svc: Any, conn: Any) -> Any:
         return result
     lines = _rollout_lines(t.session.rollout_path)
     if not was_loaded:
+        _apply_rolled_back_history(t, lines)
         ctx = _last_turn_context(lines)
         if ctx is not None and ctx.get("effort") and not params.get("config", {}).get("model_reasoning_effort"):
             t.session.settings.reasoning_effort = ctx["effort"]
@@ -230,7 +231,30 @@ async def thread_resume(params: dict[str, Any], svc: Any, conn: Any) -> Any:
             t.preview = _first_user_message(lines)
     result["thread"] = thread_object(svc, t, include_turns=True, lines=lines)
     result["initialTurnsPage"] = None
+    if not was_loaded:
+        turns = result["thread"]["turns"]
+        await _notify_token_usage(svc, t, turns[-1]["id"] if turns else "", rate_limits=False,
+                                  record=False, conn=conn, later=True)
+        tid = t.session.thread_id
+        store = _goal_store(svc)
+        try:
+            row = store.get(tid)
+        finally:
+            store.close()
+        if row is None:
+            conn.after_response(lambda: _broadcast(conn, tid, "thread/goal/cleared", {"threadId": tid}))
     return result
+
+
+@_method("thread/unsubscribe")
+async def thread_unsubscribe(params: dict[str, Any], svc: Any, conn: Any) -> Any:
+    """The unsubscribing connection leaves the thread's subscribers first: it gets no
+    `thread/closed` (the reference sends that to the subscribers that remain)."""
+    tid = params.get("threadId")
+    subs = conn.server.state.get("thread_subscribers", {}).get(tid)
+    if subs is not None:
+        subs.discard(conn)
+    return await svc.thread_unsubscribe(params)
 
 
 # -- names, turns ----------------------------------------------------------------------------
@@ -512,6 +536,494 @@ async def get_conversation_summary(params: dict[str, Any], svc: Any, conn: Any) 
         "source": source if isinstance(source, str) else "unknown",
         "gitInfo": _git_v2(meta.get("git")),
     }}
+
+
+# -- rollback, fork ----------------------------------------------------------------------------
+
+
+def _token_count_event(t: Any, *, rate_limits: bool) -> dict[str, Any] | None:
+    """A token_count whose `last` usage is the estimated size of the (edited) history, as the
+    reference reports after a rollback, a fork or a resume."""
+    from codex.core.compact import estimate_tokens
+    s = t.session
+    info = s.token_info
+    if not isinstance(info, dict):
+        return None
+    st = s.settings
+    try:
+        est = estimate_tokens(st.instructions(), s.history)
+    except Exception:  # noqa: BLE001
+        est = 0
+    zero = {"input_tokens": 0, "cached_input_tokens": 0, "output_tokens": 0,
+            "reasoning_output_tokens": 0, "total_tokens": est}
+    new_info = {"total_token_usage": info.get("total_token_usage"), "last_token_usage": zero,
+                "model_context_window": info.get("model_context_window", st.model_context_window)}
+    ev: dict[str, Any] = {"type": "token_count", "info": new_info, "rate_limits": None}
+    if rate_limits:
+        ev["rate_limits"] = s.rate_limits or {
+            "limit_id": "codex", "limit_name": None, "primary": None, "secondary": None,
+            "credits": None, "plan_type": None, "rate_limit_reached_type": None}
+    return ev
+
+
+async def _notify_token_usage(svc: Any, t: Any, turn_id: str, *, rate_limits: bool,
+                              record: bool, conn: Any = None, later: bool = False) -> None:
+    ev = _token_count_event(t, rate_limits=rate_limits)
+    if ev is None:
+        return
+    t.session.token_info = ev["info"]
+    if record:
+        _record(t, ("event_msg", ev))
+    out = t.mapper.map(ev, thread_id=t.session.thread_id, turn_id=turn_id)
+    for n in out:
+        if "request" in n:
+            continue
+        if later and conn is not None:
+            conn.after_response(lambda n=n: _broadcast(conn, t.session.thread_id, n["method"], n["params"]))
+        else:
+            await svc.notify(t.session.thread_id, n["method"], n["params"])
+
+
+def _is_real_user_message(item: dict[str, Any]) -> bool:
+    from codex.core.compact import _is_contextual, _message_text
+    if item.get("type") != "message" or item.get("role") != "user":
+        return False
+    text = _message_text(item)
+    return text is not None and not _is_contextual(text)
+
+
+def _drop_last_user_turns(history: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+    starts = [i for i, item in enumerate(history) if _is_real_user_message(item)]
+    if not starts or n < 1:
+        return history
+    return history[:starts[max(0, len(starts) - n)]]
+
+
+def _apply_rolled_back_history(t: Any, lines: list[tuple[str, dict[str, Any]]]) -> None:
+    """A resumed or forked thread's model history as the rollout leaves it: what
+    `thread_rolled_back` events dropped stays dropped."""
+    if not any(k == "event_msg" and p.get("type") == "thread_rolled_back" for k, p in lines):
+        return
+    history: list[dict[str, Any]] = []
+    for kind, payload in lines:
+        if kind == "response_item":
+            history.append(dict(payload))
+        elif kind == "compacted" and isinstance(payload.get("replacement_history"), list):
+            history = list(payload["replacement_history"])
+        elif kind == "event_msg" and payload.get("type") == "thread_rolled_back":
+            history = _drop_last_user_turns(history, int(payload.get("num_turns") or 0))
+    t.session.history = history
+
+
+@_method("thread/rollback")
+async def thread_rollback(params: dict[str, Any], svc: Any, conn: Any) -> Any:
+    from codex.core.session import new_turn_id
+    t = _loaded(svc, params)
+    n = params.get("numTurns")
+    if not isinstance(n, int) or n < 1:
+        raise RpcError("numTurns must be >= 1", INVALID_REQUEST)
+    if t.turn_task is not None and not t.turn_task.done():
+        raise RpcError("Cannot rollback while a turn is in progress.", INVALID_REQUEST)
+    s = t.session
+    s.history = _drop_last_user_turns(s.history, n)
+    await _notify_token_usage(svc, t, new_turn_id(), rate_limits=True, record=True)
+    _record(t, ("event_msg", {"type": "thread_rolled_back", "num_turns": n}))
+    await _flush(t)
+    import time as _time
+    t.updated_at = int(_time.time())
+    return {"thread": thread_object(svc, t, include_turns=True)}
+
+
+@_method("thread/fork")
+async def thread_fork(params: dict[str, Any], svc: Any, conn: Any) -> Any:
+    from codex.rollout.recorder import RolloutRecorder, new_session_meta
+    tid = params.get("threadId") or ""
+    path = params.get("path") or None
+    src = svc.threads.get(tid)
+    if path is None:
+        if src is not None:
+            await _flush(src)
+            path = src.session.rollout_path
+        else:
+            path = _find_path(svc, tid)
+    if not path or not os.path.exists(path):
+        raise RpcError(f"no rollout found for thread id {tid}", INVALID_REQUEST)
+    lines = _rollout_lines(path)
+    first = next((p for k, p in lines if k == "session_meta"), {})
+    p = dict(params)
+    if not p.get("cwd") and first.get("cwd"):
+        p["cwd"] = first["cwd"]
+    settings = svc._settings(p)
+    meta = new_session_meta(cwd=settings.cwd, originator=settings.originator,
+                            source=settings.source, model_provider=settings.provider_id,
+                            base_instructions=settings.instructions(),
+                            forked_from_id=first.get("id") or tid,
+                            thread_source=settings.thread_source)
+    rec = RolloutRecorder.fork(settings.codex_home, path, meta, default_provider=settings.provider_id)
+    new_path = rec.path
+    await rec.ashutdown()
+    t = await svc._open(settings, resume_path=new_path)
+    t.explicit_sandbox = params.get("sandbox") is not None
+    new_lines = _rollout_lines(new_path)
+    _apply_rolled_back_history(t, new_lines)
+    t.preview = _first_user_message(new_lines)
+    result = svc._response(t)
+    result["thread"] = thread_object(svc, t, include_turns=True, lines=new_lines)
+    conn.server.state.setdefault("thread_subscribers", {}).setdefault(t.session.thread_id, set()).add(conn)
+    turns = result["thread"]["turns"]
+    last_turn = turns[-1]["id"] if turns else ""
+    await _notify_token_usage(svc, t, last_turn, rate_limits=False, record=False, conn=conn, later=True)
+    started = dict(result["thread"])
+    started["turns"] = []
+    conn.after_response(lambda: conn.notify("thread/started", {"thread": started}))
+    return result
+
+
+# -- archive -----------------------------------------------------------------------------------
+
+
+@_method("thread/archive")
+async def thread_archive(params: dict[str, Any], svc: Any, conn: Any) -> Any:
+    from codex.rollout.list import ArchiveError, archive_thread
+    tid = params.get("threadId") or ""
+    t = svc.threads.get(tid)
+    if t is not None:
+        if t.turn_task is not None and not t.turn_task.done():
+            await t.session.interrupt()
+        svc.threads.pop(tid, None)
+        await t.session.shutdown()
+        _broadcast(conn, tid, "thread/status/changed", {"threadId": tid, "status": {"type": "notLoaded"}})
+    if _find_path(svc, tid) is None:
+        raise RpcError(f"no rollout found for thread id {tid}", INVALID_REQUEST)
+    try:
+        archive_thread(_codex_home(svc), tid)
+    except ArchiveError as exc:
+        raise RpcError(str(exc), INVALID_REQUEST) from None
+    conn.after_response(lambda: _broadcast(conn, tid, "thread/archived", {"threadId": tid}))
+    return {}
+
+
+@_method("thread/unarchive")
+async def thread_unarchive(params: dict[str, Any], svc: Any, conn: Any) -> Any:
+    from codex.rollout.list import ArchiveError, unarchive_thread
+    tid = params.get("threadId") or ""
+    if _find_path(svc, tid, archived=True) is None:
+        raise RpcError(f"no archived rollout found for thread id {tid}", INVALID_REQUEST)
+    try:
+        unarchive_thread(_codex_home(svc), tid)
+    except ArchiveError as exc:
+        raise RpcError(str(exc), INVALID_REQUEST) from None
+    path = _find_path(svc, tid)
+    thread = thread_from_rollout(svc, path)
+    # as the reference: the thread as its first session_meta describes it
+    lines = _rollout_lines(path)
+    first = next((p for k, p in lines if k == "session_meta"), {})
+    thread["gitInfo"] = _git_v2(first.get("git"))
+    thread["updatedAt"] = thread["createdAt"]
+    conn.after_response(lambda: _broadcast(conn, tid, "thread/unarchived", {"threadId": tid}))
+    return {"thread": thread}
+
+
+# -- thread/list, thread/search ----------------------------------------------------------------
+
+
+def _patch_listed(svc: Any, entry: dict[str, Any]) -> dict[str, Any]:
+    tid = entry.get("id")
+    t = svc.threads.get(tid)
+    lines = _rollout_lines(entry.get("path"))
+    meta = _latest_meta(lines, tid) or {}
+    first = next((p for k, p in lines if k == "session_meta"), {})
+    if t is not None:
+        entry["status"] = svc._status(t)
+    created = _epoch(first.get("timestamp"))
+    if created:
+        entry["createdAt"] = created
+    entry["gitInfo"] = _git_v2(meta.get("git"))
+    entry["name"] = _thread_name(svc, tid)
+    return entry
+
+
+@_method("thread/list")
+async def thread_list(params: dict[str, Any], svc: Any, conn: Any) -> Any:
+    for t in list(svc.threads.values()):
+        await _flush(t)
+    result = await svc.thread_list(params)
+    data = [_patch_listed(svc, dict(e)) for e in result.get("data") or []]
+    result["data"] = data
+    if data and result.get("backwardsCursor") is None:
+        first = next((p for k, p in _rollout_lines(data[0].get("path")) if k == "session_meta"), {})
+        result["backwardsCursor"] = first.get("timestamp")
+    return result
+
+
+@_method("thread/search")
+async def thread_search(params: dict[str, Any], svc: Any, conn: Any) -> Any:
+    term = params.get("searchTerm")
+    if not isinstance(term, str) or not term.strip():
+        raise RpcError("searchTerm must not be empty", INVALID_REQUEST)
+    p = {k: v for k, v in params.items() if k != "searchTerm"}
+    p["limit"] = 1000
+    listed = await thread_list(p, svc, conn)
+    needle = term.lower()
+    out = []
+    for entry in listed["data"]:
+        lines = _rollout_lines(entry.get("path"))
+        hit = None
+        for kind, payload in lines:
+            if kind == "event_msg" and payload.get("type") in ("user_message", "agent_message"):
+                text = payload.get("message") or ""
+                if needle in text.lower():
+                    hit = text
+                    break
+        if hit is None and needle in (entry.get("name") or "").lower():
+            hit = entry.get("name")
+        if hit is not None:
+            out.append({"thread": entry, "snippet": hit})
+    limit = params.get("limit")
+    if isinstance(limit, int) and limit > 0:
+        out = out[:limit]
+    return {"data": out, "nextCursor": None,
+            "backwardsCursor": listed.get("backwardsCursor") if out else None}
+
+
+# -- thread/shellCommand ----------------------------------------------------------------------
+
+
+def _user_shell() -> str:
+    import pwd
+    import shutil
+    try:
+        sh = pwd.getpwuid(os.getuid()).pw_shell
+    except KeyError:
+        sh = ""
+    if sh and os.path.basename(sh) in ("bash", "zsh") and os.path.exists(sh):
+        return sh
+    return shutil.which("bash") or "/bin/bash"
+
+
+def _user_shell_record(command: str, exit_code: int, duration: float, output: str) -> dict[str, Any]:
+    body = "\n".join(["<command>", command, "</command>", "<result>", f"Exit code: {exit_code}",
+                      f"Duration: {duration:.4f} seconds", "Output:", output, "</result>"])
+    return {"type": "message", "role": "user", "content": [
+        {"type": "input_text", "text": f"<user_shell_command>\n{body}\n</user_shell_command>"}]}
+
+
+async def _run_user_shell(t: Any, command: str, turn_id: str) -> None:
+    """The reference's user shell command task: a turn of its own whose only item is the
+    command (unsandboxed, in the thread's cwd), recorded for the model as a
+    `<user_shell_command>` user message."""
+    import base64
+    from codex.core.session import new_item_id
+    s = t.session
+    st = s.settings
+    started = time.time()
+    begin = {"type": "task_started", "turn_id": turn_id, "started_at": int(started),
+             "model_context_window": st.model_context_window, "collaboration_mode_kind": "default"}
+    _record(t, ("event_msg", begin))
+    await s._emit(turn_id, begin)
+    shell = _user_shell()
+    argv = [shell, "-lc", command]
+    try:
+        from codex.shell.parse_command import parse_command
+        parsed = parse_command(argv)
+    except Exception:  # noqa: BLE001
+        parsed = [{"type": "unknown", "cmd": command}]
+    call_id = new_item_id()
+    common = {"call_id": call_id, "process_id": None, "turn_id": turn_id, "command": argv,
+              "cwd": st.cwd, "parsed_cmd": parsed, "source": "user_shell"}
+    await s._emit(turn_id, {"type": "exec_command_begin", **common,
+                            "started_at_ms": int(time.time() * 1000)})
+    t0 = time.monotonic()
+    chunks: list[bytes] = []
+    exit_code = -1
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv, cwd=st.cwd, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        assert proc.stdout is not None
+        while True:
+            data = await proc.stdout.read(8192)
+            if not data:
+                break
+            chunks.append(data)
+            await s._emit(turn_id, {"type": "exec_command_output_delta", "call_id": call_id,
+                                    "stream": "stdout",
+                                    "chunk": base64.b64encode(data).decode()})
+        exit_code = await proc.wait()
+    except asyncio.CancelledError:
+        raise
+    except OSError as exc:
+        chunks.append(str(exc).encode())
+    duration = time.monotonic() - t0
+    output = b"".join(chunks).decode("utf-8", "replace")
+    secs = int(duration)
+    end = {"type": "exec_command_end", **common, "completed_at_ms": int(time.time() * 1000),
+           "stdout": output, "stderr": "", "aggregated_output": output, "exit_code": exit_code,
+           "duration": {"secs": secs, "nanos": int((duration - secs) * 1e9)},
+           "formatted_output": output, "status": "completed" if exit_code == 0 else "failed"}
+    await s._emit(turn_id, end)
+    item = _user_shell_record(command, exit_code, duration, output)
+    s.history.append(item)
+    _record(t, ("response_item", item))
+    done = {"type": "task_complete", "turn_id": turn_id, "last_agent_message": None,
+            "completed_at": int(time.time()), "duration_ms": int((time.time() - started) * 1000)}
+    _record(t, ("event_msg", done))
+    await s._emit(turn_id, done)
+    await _flush(t)
+
+
+@_method("thread/shellCommand")
+async def thread_shell_command(params: dict[str, Any], svc: Any, conn: Any) -> Any:
+    from codex.core.session import new_turn_id
+    t = _loaded(svc, params)
+    command = params.get("command")
+    if not isinstance(command, str) or not command.strip():
+        raise RpcError("command must not be empty", INVALID_REQUEST)
+    if t.turn_task is not None and not t.turn_task.done():
+        raise RpcError("a turn is already in progress", INVALID_REQUEST)
+    turn_id = new_turn_id()
+    t.turn_id = turn_id
+    conn.server.state.setdefault("thread_subscribers", {}).setdefault(t.session.thread_id, set()).add(conn)
+
+    async def run() -> None:
+        try:
+            await _run_user_shell(t, command, turn_id)
+        except asyncio.CancelledError:
+            pass
+
+    t.turn_task = asyncio.get_running_loop().create_task(run())
+    return {}
+
+
+# -- gitDiffToRemote, review -------------------------------------------------------------------
+
+
+async def _git(args: list[str], cwd: str) -> tuple[int, str] | None:
+    from codex.git.cli import run_git
+    return await run_git(args, cwd)
+
+
+async def _git_remotes(cwd: str) -> list[str] | None:
+    r = await _git(["remote"], cwd)
+    if r is None or r[0] != 0:
+        return None
+    remotes = [x for x in r[1].splitlines()]
+    if "origin" in remotes:
+        remotes.remove("origin")
+        remotes.insert(0, "origin")
+    return remotes
+
+
+async def _default_branch(cwd: str) -> str | None:
+    for remote in await _git_remotes(cwd) or []:
+        r = await _git(["symbolic-ref", "--quiet", f"refs/remotes/{remote}/HEAD"], cwd)
+        if r is not None and r[0] == 0 and "/" in r[1].strip():
+            return r[1].strip().rsplit("/", 1)[1]
+        r = await _git(["remote", "show", remote], cwd)
+        if r is not None and r[0] == 0:
+            for line in r[1].splitlines():
+                line = line.strip()
+                if line.startswith("HEAD branch:") and line[len("HEAD branch:"):].strip():
+                    return line[len("HEAD branch:"):].strip()
+    for cand in ("main", "master"):
+        r = await _git(["rev-parse", "--verify", "--quiet", f"refs/heads/{cand}"], cwd)
+        if r is not None and r[0] == 0:
+            return cand
+    return None
+
+
+async def _branch_ancestry(cwd: str) -> list[str]:
+    out: list[str] = []
+    r = await _git(["rev-parse", "--abbrev-ref", "HEAD"], cwd)
+    cur = r[1].strip() if r is not None and r[0] == 0 else None
+    if cur and cur != "HEAD":
+        out.append(cur)
+    db = await _default_branch(cwd)
+    if db and db not in out:
+        out.append(db)
+    for remote in await _git_remotes(cwd) or []:
+        r = await _git(["for-each-ref", "--format=%(refname:short)", "--contains=HEAD",
+                        f"refs/remotes/{remote}"], cwd)
+        if r is None or r[0] != 0:
+            continue
+        for line in r[1].splitlines():
+            short = line.strip()
+            if short.startswith(remote + "/") and short[len(remote) + 1:] and short[len(remote) + 1:] not in out:
+                out.append(short[len(remote) + 1:])
+    return out
+
+
+async def _closest_sha(cwd: str, branches: list[str], remotes: list[str]) -> str | None:
+    best: tuple[str, int] | None = None
+    for branch in branches:
+        sha = ref = None
+        broken = False
+        for remote in remotes:
+            rr = f"refs/remotes/{remote}/{branch}"
+            r = await _git(["rev-parse", "--verify", "--quiet", rr], cwd)
+            if r is None:
+                broken = True
+                break
+            if r[0] != 0:
+                continue
+            sha, ref = r[1].strip(), rr
+            break
+        if broken:
+            continue
+        r = await _git(["rev-list", "--count", f"{branch}..HEAD"], cwd)
+        if (r is None or r[0] != 0) and ref is not None:
+            r = await _git(["rev-list", "--count", f"{ref}..HEAD"], cwd)
+        if r is None or r[0] != 0:
+            continue
+        try:
+            distance = int(r[1].strip())
+        except ValueError:
+            continue
+        if sha is None:
+            continue
+        if best is None or distance < best[1]:
+            best = (sha, distance)
+    return best[0] if best else None
+
+
+async def _diff_against_sha(cwd: str, sha: str) -> str | None:
+    r = await _git(["diff", "--no-textconv", "--no-ext-diff", sha], cwd)
+    if r is None or r[0] not in (0, 1):
+        return None
+    diff = r[1]
+    u = await _git(["ls-files", "--others", "--exclude-standard"], cwd)
+    if u is not None and u[0] == 0:
+        for f in [x for x in u[1].splitlines() if x]:
+            e = await _git(["diff", "--no-textconv", "--no-ext-diff", "--binary", "--no-index", "--",
+                            "/dev/null", f], cwd)
+            if e is not None and e[0] in (0, 1):
+                diff += e[1]
+    return diff
+
+
+async def git_diff_to_remote(cwd: str) -> dict[str, str] | None:
+    from codex.git.info import get_git_repo_root
+    if get_git_repo_root(cwd) is None:
+        return None
+    remotes = await _git_remotes(cwd)
+    if remotes is None:
+        return None
+    sha = await _closest_sha(cwd, await _branch_ancestry(cwd), remotes)
+    if sha is None:
+        return None
+    diff = await _diff_against_sha(cwd, sha)
+    if diff is None:
+        return None
+    return {"sha": sha, "diff": diff}
+
+
+@_method("gitDiffToRemote")
+async def git_diff_to_remote_method(params: dict[str, Any], svc: Any, conn: Any) -> Any:
+    cwd = params.get("cwd") or ""
+    res = await git_diff_to_remote(cwd) if cwd and os.path.isdir(cwd) else None
+    if res is None:
+        raise RpcError(f"failed to compute git diff to remote for cwd: {json.dumps(cwd)}", INVALID_REQUEST)
+    return res
 
 
 # -- registration ----------------------------------------------------------------------------
