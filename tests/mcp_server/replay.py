@@ -255,6 +255,14 @@ def _drive(name: str, which: str, capture: list[dict], env: RefEnv) -> ReplayRes
                          and t["msg"].get("id") == msg["id"]]
                 if not later:
                     time.sleep(UNANSWERED_WAIT_S)
+        # the server messages the capture got after the client's last message
+        last_c2s = max(i for i, t in enumerate(capture) if t["dir"] == "c2s")
+        seen_s2c = [t["msg"] for t in capture if t["dir"] == "s2c"]
+        for entry in capture[last_c2s + 1:]:
+            kind = _kind(entry["msg"])
+            n = _count(seen_s2c[:seen_s2c.index(entry["msg"]) + 1], kind)
+            wait = HARD_WAIT_S if kind[0] in ("request", "response") else SOFT_WAIT_S
+            live.wait_for(lambda s, k=kind, n=n: _count(s, k) >= n, wait)
         # wait for every answer the capture got
         for rid in answered:
             live.wait_for(lambda s, r=rid: any(_kind(m) == ("response", r) for m in s), HARD_WAIT_S)
