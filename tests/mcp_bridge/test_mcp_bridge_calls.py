@@ -638,3 +638,51 @@ def test_content_items_share_one_truncation_budget():
     assert out[1]["text"] == "a" * 400                      # header (~8 tokens) + 100 tokens fit
     assert "tokens truncated" in out[3]["text"]              # the overflowing one, middle-truncated
     assert out[4]["text"] == "[omitted 1 text items ...]"    # budget spent: "c..." dropped
+
+
+def test_streamable_http_startup_failures_in_rmcp_words():
+    """Captured (required HTTP servers under codex exec): an unreachable URL and an endpoint that
+    does not speak JSON-RPC."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class NotMcp(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            body = b'{"error": {"message": "not found"}}'
+            self.send_response(404)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST  # noqa: N815
+
+        def log_message(self, *a):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), NotMcp)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        async def main():
+            bridge = McpBridge({"mcp_servers": {
+                "web": {"url": "http://127.0.0.1:9/mcp", "required": True},
+                "notmcp": {"url": f"http://127.0.0.1:{httpd.server_address[1]}/v1", "required": True}}},
+                cwd=str(HERE), codex_home=str(HERE))
+            await bridge.start(None)
+            failures = await bridge.required_startup_failures()
+            await bridge.shutdown()
+            return bridge.required_failure_message(failures)
+
+        message = run(main())
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    worker = ("Send message error Transport [rmcp::transport::worker::WorkerTransport<rmcp::transport::"
+              "streamable_http_client::StreamableHttpClientWorker<codex_rmcp_client::http_client_adapter::"
+              "StreamableHttpClientAdapter>>] error: ")
+    assert message == (
+        "required MCP servers failed to initialize: "
+        f"notmcp: handshaking with MCP server failed: {worker}Deserialize error: data did not match any variant of "
+        "untagged enum JsonRpcMessage, when send initialize request; "
+        f"web: handshaking with MCP server failed: {worker}Client error: HTTP request failed: http/request failed: "
+        "error sending request for url (http://127.0.0.1:9/mcp), when send initialize request")

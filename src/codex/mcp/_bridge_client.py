@@ -231,6 +231,8 @@ class ServerClient:
                                                    "initialize response"))
 
     def _startup_error(self, exc: BaseException) -> str:
+        if self.config.transport != "stdio":
+            return self._http_startup_error(exc)
         while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
             exc = exc.exceptions[0]
         if isinstance(exc, McpClientError):
@@ -244,6 +246,33 @@ class ServerClient:
                 or type(exc).__name__ in ("ClosedResourceError", "EndOfStream", "BrokenResourceError"):
             return "handshaking with MCP server failed: connection closed: initialize response"
         return f"handshaking with MCP server failed: {text}"
+
+    def _http_startup_error(self, exc: BaseException) -> str:
+        """rmcp's streamable HTTP handshake failures (captured): an unreachable URL, or an answer
+        that is not JSON-RPC."""
+        leaves: list[BaseException] = []
+
+        def walk(e: BaseException | None) -> None:
+            while e is not None and len(leaves) < 50:
+                if isinstance(e, BaseExceptionGroup):
+                    for sub in e.exceptions:
+                        walk(sub)
+                    return
+                leaves.append(e)
+                e = e.__cause__ or e.__context__
+
+        walk(exc)
+        for e in leaves:
+            if isinstance(e, McpClientError):
+                return str(e)
+        worker = ("Send message error Transport [rmcp::transport::worker::WorkerTransport<rmcp::transport::"
+                  "streamable_http_client::StreamableHttpClientWorker<codex_rmcp_client::http_client_adapter::"
+                  "StreamableHttpClientAdapter>>] error: ")
+        if any("Connect" in type(e).__name__ or "connection attempts failed" in str(e) for e in leaves):
+            return (f"handshaking with MCP server failed: {worker}Client error: HTTP request failed: http/request "
+                    f"failed: error sending request for url ({self.config.url}), when send initialize request")
+        return (f"handshaking with MCP server failed: {worker}Deserialize error: data did not match any variant of "
+                "untagged enum JsonRpcMessage, when send initialize request")
 
     async def _connect_and_serve(self) -> None:
         from contextlib import AsyncExitStack
@@ -325,11 +354,15 @@ class ServerClient:
         """Await `coro` unless `stop()` comes first (-> _Stopped) or `timeout` passes
         (-> TimeoutError); never cancels this task, so the transport can close the server."""
         work = asyncio.ensure_future(coro)
+        # a failure after we stopped waiting (the transport's task group cancelled us) is ours
+        work.add_done_callback(lambda t: t.cancelled() or t.exception())
         stop = asyncio.ensure_future(self.stop_event.wait())
         try:
             done, _ = await asyncio.wait({work, stop}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         finally:
             stop.cancel()
+            if not work.done():
+                work.cancel()
         if work in done:
             return work.result()
         work.cancel()
