@@ -283,3 +283,28 @@ def test_reply_during_a_running_turn_joins_it():
     kinds = [p["msg"]["type"] for p in reply_events]
     assert "task_started" not in kinds and kinds[-1] == "task_complete"
     assert any(p["msg"]["type"] == "user_message" and p["msg"]["message"] == "Say hi." for p in reply_events)
+
+
+@pytest.mark.xfail(reason="core: a thread does not start its configured MCP servers (codex.mcp.core_bridge "
+                          "is not wired into the session), so no mcp_startup_* events", strict=False)
+def test_configured_mcp_server_startup_events():
+    """Probed on the reference with `[mcp_servers.broken] command = "/nonexistent/mcp-server"`."""
+    import copy
+
+    capture = load_transcript("mcp_codex_tool_call")
+    cut = next(i for i, t in enumerate(capture) if t["dir"] == "s2c" and t["msg"].get("id") == 2)
+    capture = copy.deepcopy(capture[:cut + 1])
+
+    def keep(env):
+        env.write_config(env.config_text() + '\n[mcp_servers.broken]\ncommand = "/nonexistent/mcp-server"\n')
+
+    result = replay("mcp_servers", "ours", capture=capture, keep=keep)
+    msgs = [t["msg"]["params"]["msg"] for t in result.transcript if t["msg"].get("method") == "codex/event"]
+    assert msgs[1:4] == [
+        {"type": "mcp_startup_update", "server": "broken", "status": {"state": "starting"}},
+        {"type": "mcp_startup_update", "server": "broken", "status": {
+            "state": "failed", "error": "MCP client for `broken` failed to start: MCP startup failed: "
+                                        "No such file or directory (os error 2)"}},
+        {"type": "mcp_startup_complete", "ready": [], "failed": [
+            {"server": "broken", "error": "No such file or directory (os error 2)"}], "cancelled": []},
+    ]

@@ -398,8 +398,11 @@ class McpServer:
         meta = {"requestId": rid, "threadId": tid}
         self.notify("codex/event", {"_meta": meta, "msg": self._session_configured(session, explicit_sandbox),
                                     "id": ""})
-        self.notify("codex/event", {"_meta": meta, "msg": {"type": "mcp_startup_complete", "ready": [],
-                                                           "failed": [], "cancelled": []}, "id": ""})
+        if not _enabled_mcp_servers(session.settings.raw):
+            # nothing to start: the reference's core reports an empty startup right away (with
+            # servers configured, the core's own mcp_startup_* events stream from the queue)
+            self.notify("codex/event", {"_meta": meta, "msg": {"type": "mcp_startup_complete", "ready": [],
+                                                               "failed": [], "cancelled": []}, "id": ""})
         self._running[_key(rid)] = (tid, _id_str(rid))
         await self._take(state)
         await client.request("turn/start", {
@@ -669,6 +672,13 @@ def _rust_error_debug(rid: Any, error: Any) -> str:
     return (f"JsonRpcError {{ jsonrpc: JsonRpcVersion2_0, id: Some({rid_s}), error: ErrorData {{ "
             f"code: ErrorCode({err.get('code')}), message: {json.dumps(str(err.get('message', '')))}, "
             f"data: {data_s} }} }}")
+
+
+def _enabled_mcp_servers(raw: Any) -> list[str]:
+    servers = (raw or {}).get("mcp_servers") if isinstance(raw, dict) else None
+    if not isinstance(servers, dict):
+        return []
+    return [name for name, cfg in servers.items() if not (isinstance(cfg, dict) and cfg.get("enabled") is False)]
 
 
 def _valid_message(msg: Any) -> bool:
