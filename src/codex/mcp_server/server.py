@@ -10,7 +10,9 @@ approvals are `elicitation/create` requests whose answer is codex's `{"decision"
 than MCP's `{action, content}`), and the key order of every message is the reference's.
 
 The threads run in our in-process app-server (`AppServer(session_source="mcp")` +
-`InProcessClient`): `thread/start`, `turn/start`, `turn/interrupt`. The `codex/event`
+`InProcessClient`): `thread/start`, `turn/start` (a new session's first turn takes the
+tools/call id as its turn id, via `_turnId`), `turn/steer` (a `codex-reply` while the turn still
+runs), `turn/interrupt` (`notifications/cancelled`, an `abort` decision). The `codex/event`
 notifications are the core's raw events, taken from `ThreadService.raw_event_hook` (see
 `ThreadEvents` for how they are put in the reference's order and completed with its
 `raw_response_item`s). Approvals go straight to the core session as ops, as the reference's
@@ -305,7 +307,8 @@ class McpServer:
 
     async def _drain(self, client: Any) -> None:
         """The in-process client's v2 notifications are not used; its approval requests are
-        answered through the core ops instead (see `_approval`)."""
+        left unanswered: the decisions go to the core as ops (`_exec_approval`,
+        `_patch_approval`)."""
         while True:
             await client.next_event()
 
