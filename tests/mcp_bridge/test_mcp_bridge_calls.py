@@ -686,3 +686,15 @@ def test_streamable_http_startup_failures_in_rmcp_words():
         "untagged enum JsonRpcMessage, when send initialize request; "
         f"web: handshaking with MCP server failed: {worker}Client error: HTTP request failed: http/request failed: "
         "error sending request for url (http://127.0.0.1:9/mcp), when send initialize request")
+
+
+def test_invalid_server_name_fails_its_startup():
+    async def main():
+        bridge = McpBridge({"mcp_servers": {"bad.name": server()}}, cwd=str(HERE), codex_home=str(HERE))
+        await bridge.start(None)
+        summary = await bridge.wait_startup(10)
+        await bridge.shutdown()
+        return summary
+
+    assert run(main())["failed"] == [{"server": "bad.name", "error":
+                                      "Invalid MCP server name 'bad.name': must match pattern ^[a-zA-Z0-9_-]+$"}]

@@ -280,6 +280,10 @@ class ServerClient:
         from mcp import ClientSession, types
 
         cfg = self.config
+        import re
+
+        if not re.fullmatch(r"[a-zA-Z0-9_-]+", self.name):
+            raise McpClientError(f"Invalid MCP server name '{self.name}': must match pattern ^[a-zA-Z0-9_-]+$")
         async with AsyncExitStack() as stack:
             if cfg.transport == "stdio":
                 from mcp.client.stdio import StdioServerParameters, stdio_client
