@@ -868,8 +868,8 @@ async def _run_user_shell(t: Any, command: str, turn_id: str) -> None:
     done = {"type": "task_complete", "turn_id": turn_id, "last_agent_message": None,
             "completed_at": int(time.time()), "duration_ms": int((time.time() - started) * 1000)}
     _record(t, ("event_msg", done))
-    await s._emit(turn_id, done)
     await _flush(t)
+    await s._emit(turn_id, done)
 
 
 @_method("thread/shellCommand")
@@ -879,7 +879,13 @@ async def thread_shell_command(params: dict[str, Any], svc: Any, conn: Any) -> A
     command = params.get("command")
     if not isinstance(command, str) or not command.strip():
         raise RpcError("command must not be empty", INVALID_REQUEST)
-    if t.turn_task is not None and not t.turn_task.done():
+    prev = t.turn_task
+    if prev is not None and not prev.done() and getattr(t, "_shell_task", None) is prev:
+        try:
+            await asyncio.shield(prev)
+        except BaseException:  # noqa: BLE001
+            pass
+    elif prev is not None and not prev.done():
         raise RpcError("a turn is already in progress", INVALID_REQUEST)
     turn_id = new_turn_id()
     t.turn_id = turn_id
@@ -892,6 +898,7 @@ async def thread_shell_command(params: dict[str, Any], svc: Any, conn: Any) -> A
             pass
 
     t.turn_task = asyncio.get_running_loop().create_task(run())
+    t._shell_task = t.turn_task
     return {}
 
 
