@@ -698,3 +698,18 @@ def test_invalid_server_name_fails_its_startup():
 
     assert run(main())["failed"] == [{"server": "bad.name", "error":
                                       "Invalid MCP server name 'bad.name': must match pattern ^[a-zA-Z0-9_-]+$"}]
+
+
+def test_approval_through_the_sessions_generic_ask():
+    """Without an mcp_elicitation service the bridge uses the turn's `ask` service with the key
+    the session resolves `resolve_elicitation` ops by."""
+    seen = []
+
+    async def ask(key, msg):
+        seen.append((key, msg["type"]))
+        return {"type": "resolve_elicitation", "server_name": key[1], "request_id": key[2], "decision": "accept",
+                "content": {}, "meta": None}
+
+    outs, c = _approval_run({"ask": ask}, approval="on-request", sandbox={"type": "read-only"})
+    assert seen == [(("elicitation", "rich", "mcp_tool_call_approval_c1"), "elicitation_request")]
+    assert outs[0].success and outs[0].content.endswith('[{"type":"text","text":"x"}]')

@@ -68,12 +68,14 @@ Wiring (for the core engineer; nothing in src/codex/core or src/codex/tools is c
    full access (``ctx.approval_policy == "never"`` and sandbox ``danger-full-access`` /
    ``external-sandbox``), a tool that is not annotated read-only (or is destructive), or whose
    ``[mcp_servers.S.tools.T] approval_mode`` is ``prompt``, is asked about (``approve`` skips it).
-   The bridge asks through ``ctx.services["mcp_elicitation"]``: an async callable taking the
-   ``{"type": "elicitation_request", "turn_id", "server_name", "id":
+   The bridge asks with the ``{"type": "elicitation_request", "turn_id", "server_name", "id":
    "mcp_tool_call_approval_<call_id>", "request": {"mode": "form", "_meta", "message",
-   "requested_schema"}}`` EventMsg; it must emit it (app-server: ``mcpServer/elicitation/request``)
-   and return the client's answer ``{"action": "accept"|"decline"|"cancel", "content"?,
-   "_meta"?}`` (None = no answer). Without that service the call is cancelled ("user cancelled
+   "requested_schema"}}`` EventMsg (app-server: ``mcpServer/elicitation/request``), through
+   ``ctx.services["mcp_elicitation"](event) -> {"action": "accept"|"decline"|"cancel",
+   "content"?, "_meta"?} | None`` when present, else through the turn's existing
+   ``ctx.services["ask"](("elicitation", server_name, id), event)`` whose answer is the
+   ``resolve_elicitation`` op the app-server mapping already produces — so with today's core
+   nothing more is needed. With neither (or no answer) the call is cancelled ("user cancelled
    MCP tool call"), which is what the reference's `codex exec` gets. With the
    `tool_call_mcp_elicitation` feature off (``ctx.config["features"]``) it asks through
    ``ctx.services["request_user_input"](call_id, questions)`` instead. "Allow for this session"
@@ -83,7 +85,8 @@ Wiring (for the core engineer; nothing in src/codex/core or src/codex/tools is c
    call (event ``turn_id`` None, ``id`` = the MCP request id, ``request`` form / url as the
    server sent it): an empty form is auto-accepted under full access, everything is declined
    under approval policy "never" (upstream's ElicitationRequestManager).
-   ``ctx.config["mcp_turn_metadata"]``: the turn's metadata dict sent as the tools/call
+   ``ctx.services["mcp_turn_metadata"]`` (or ``ctx.config[...]``; a dict or a callable returning
+   one): the turn's metadata sent as the tools/call
    ``_meta["x-codex-turn-metadata"]`` (captured keys, in order: session_id, thread_id,
    thread_source, turn_id, sandbox, turn_started_at_unix_ms, model, reasoning_effort); without
    it the bridge derives the first five from the ToolContext.
@@ -410,6 +413,25 @@ def _tool_json(tool: Any) -> dict:
     data = to_json(tool) if not isinstance(tool, dict) else dict(tool)
     data["inputSchema"] = model_visible_input_schema(data.get("inputSchema"))
     return data
+
+
+async def _elicit(ctx: ToolContext, event: dict) -> dict | None:
+    """Ask the client: ``ctx.services["mcp_elicitation"](event)``, else the session's generic
+    ``ctx.services["ask"](("elicitation", server_name, id), event)`` whose answer is the
+    ``resolve_elicitation`` op (``decision``, ``content``, ``meta``). None: nobody to ask."""
+    services = ctx.services or {}
+    ask = services.get("mcp_elicitation")
+    if ask is not None:
+        return await ask(event)
+    generic = services.get("ask")
+    if generic is None:
+        return None
+    op = await generic(("elicitation", event["server_name"], event["id"]), event)
+    if not isinstance(op, Mapping):
+        return None
+    if "action" in op:
+        return dict(op)
+    return {"action": op.get("decision") or "cancel", "content": op.get("content"), "_meta": op.get("meta")}
 
 
 def _serde_unexpected(value: Any) -> str:
@@ -771,10 +793,7 @@ class McpBridge:
             request["requested_schema"] = schema
         event = {"type": "elicitation_request", "turn_id": None, "server_name": client.name, "id": request_id,
                  "request": request}
-        ask = ctx.services.get("mcp_elicitation") if ctx.services else None
-        if ask is None:
-            return {"action": "cancel"}
-        answer = await ask(event)
+        answer = await _elicit(ctx, event)
         return answer if isinstance(answer, dict) else {"action": "cancel"}
 
     # ---- approvals (upstream `maybe_request_mcp_tool_approval`)
@@ -845,8 +864,7 @@ class McpBridge:
                      "id": question_id,
                      "request": {"mode": "form", "_meta": meta, "message": message,
                                  "requested_schema": {"type": "object", "properties": {}}}}
-            ask = ctx.services.get("mcp_elicitation") if ctx.services else None
-            response = await ask(event) if ask is not None else None
+            response = await _elicit(ctx, event)
             decision = _parse_elicitation_response(response, question_id)
         else:
             options = [{"label": APPROVAL_ACCEPT, "description": "Run the tool and continue."}]
@@ -927,7 +945,9 @@ class McpBridge:
         session_id, thread_id, thread_source, turn_id, sandbox, turn_started_at_unix_ms, model,
         reasoning_effort) and `threadId`. The core passes the metadata as
         ``ctx.config["mcp_turn_metadata"]`` (a dict); without it a minimal one is derived."""
-        turn_meta = ctx.config.get("mcp_turn_metadata") if hasattr(ctx.config, "get") else None
+        turn_meta = (ctx.services or {}).get("mcp_turn_metadata")
+        if turn_meta is None and hasattr(ctx.config, "get"):
+            turn_meta = ctx.config.get("mcp_turn_metadata")
         if callable(turn_meta):
             turn_meta = turn_meta()
         if not isinstance(turn_meta, Mapping):
