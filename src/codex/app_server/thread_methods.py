@@ -166,6 +166,19 @@ def _loaded(svc: Any, params: dict[str, Any]) -> Any:
     return t
 
 
+async def _settled(svc: Any, t: Any, timeout: float = 5.0) -> bool:
+    """True when no turn is running. A turn whose turn/completed is out (the mapper says idle)
+    but whose task is still finishing (rollout flush) is waited for."""
+    task = t.turn_task
+    if task is None or task.done():
+        return True
+    status = svc._status(t)
+    if isinstance(status, dict) and status.get("type") == "active":
+        return False
+    await asyncio.wait([task], timeout=timeout)
+    return task.done()
+
+
 def _record(t: Any, *items: tuple[str, Any]) -> None:
     rec = getattr(t.session, "recorder", None)
     if rec is not None:
@@ -194,6 +207,8 @@ async def thread_read(params: dict[str, Any], svc: Any, conn: Any) -> Any:
     include = bool(params.get("includeTurns"))
     t = svc.threads.get(tid)
     if t is not None:
+        if include and t.session.settings.ephemeral:
+            raise RpcError("ephemeral threads do not support includeTurns", INVALID_REQUEST)
         await _flush(t)
         return {"thread": thread_object(svc, t, include_turns=include)}
     path = _find_path(svc, tid or "", archived=None)
@@ -622,7 +637,7 @@ async def thread_rollback(params: dict[str, Any], svc: Any, conn: Any) -> Any:
     n = params.get("numTurns")
     if not isinstance(n, int) or n < 1:
         raise RpcError("numTurns must be >= 1", INVALID_REQUEST)
-    if t.turn_task is not None and not t.turn_task.done():
+    if not await _settled(svc, t):
         raise RpcError("Cannot rollback while a turn is in progress.", INVALID_REQUEST)
     s = t.session
     s.history = _drop_last_user_turns(s.history, n)
