@@ -74,8 +74,10 @@ def test_implicit_turns_reasoning_and_aborts():
     first = turns[0]
     assert first["items"][0]["content"] == [
         {"type": "text", "text": "First", "text_elements": []},
-        {"type": "image", "url": "https://x/1.png"},
-        {"type": "localImage", "path": "/p.png"}]
+        {"type": "image", "detail": None, "url": "https://x/1.png"},
+        {"type": "localImage", "detail": None, "path": "/p.png"}]
+    # implicit turns are named after the replayed item that opened them
+    assert [t["id"] for t in turns] == ["rollout-0", "rollout-4"]
     assert first["items"][1] == {"type": "reasoning", "id": "item-2", "summary": ["thinking"],
                                  "content": ["raw"]}
     assert first["startedAt"] is None and first["status"] == "completed"
@@ -96,7 +98,8 @@ def test_tool_items_upserted_by_call_id_in_their_turn():
         ev(type="error", message="boom", codex_error_info="other"),
         ev(type="task_complete", turn_id="t1", completed_at=2, duration_ms=10),
     ]
-    [turn] = th.build_turns_from_rollout_items(items)
+    # every event replayed (mode=None): the port of the upstream builder
+    [turn] = th.build_turns_from_rollout_items(items, mode=None)
     kinds = [(i["type"], i["id"]) for i in turn["items"]]
     assert kinds == [("userMessage", "item-1"), ("commandExecution", "c1"), ("fileChange", "p1")]
     cmd = turn["items"][1]
@@ -128,3 +131,48 @@ def test_unparsable_lines_are_skipped(tmp_path):
                  + "\n{torn\n")
     turns = th.build_turns_from_rollout_file(str(p))
     assert len(turns) == 1 and turns[0]["items"][0]["content"][0]["text"] == "x"
+
+
+def test_limited_policy_replay_as_the_reference():
+    # 0.136.0 replays only what the limited persistence policy keeps: the exec, view-image and
+    # error events below change nothing; patch_apply_end does (checked against the reference's
+    # thread/read of such a rollout)
+    meta = ("session_meta", {"id": "x"})
+    items = [
+        meta,
+        ev(type="exec_command_begin", call_id="c0", turn_id="", command=["ls"], cwd="/w",
+           parsed_cmd=[], source="agent"),
+        ev(type="token_count", info=None, rate_limits=None),
+        ev(type="user_message", message="legacy", images=[], local_images=[]),
+        ev(type="task_started", turn_id="t1", started_at=1),
+        ev(type="user_message", message="run"),
+        ev(type="exec_command_end", call_id="c1", turn_id="t1", command=["ls"], cwd="/w",
+           parsed_cmd=[], source="agent", aggregated_output="", exit_code=0, status="completed",
+           duration={"secs": 0, "nanos": 0}),
+        ev(type="view_image_tool_call", call_id="v1", path="/w/i.png"),
+        ev(type="patch_apply_begin", call_id="p1", turn_id="t1", changes={}),
+        ev(type="patch_apply_end", call_id="p1", turn_id="t1", success=True, status="completed",
+           changes={"/w/f": {"type": "add", "content": "x\n"}}),
+        ev(type="error", message="boom"),
+        ev(type="item_started", turn_id="t1", item={"type": "Plan", "id": "pl", "text": "x"}),
+        ev(type="task_complete", turn_id="t1", completed_at=2, duration_ms=3),
+        ev(type="task_started", turn_id="t2", started_at=2),
+    ]
+    turns = th.build_turns_from_rollout_items(items)
+    assert [t["id"] for t in turns] == ["rollout-2", "t1", "t2"]
+    assert [i["type"] for i in turns[1]["items"]] == ["userMessage", "fileChange"]
+    assert turns[1]["status"] == "completed" and turns[1]["error"] is None
+    assert turns[2]["status"] == "inProgress"
+    assert th.interrupt_dangling(turns)[2]["status"] == "interrupted"
+
+
+def test_reference_replay_fixture():
+    """Synthetic rollouts (tools, legacy implicit turns, rollback, review mode, filtered events)
+    and the turns the reference's `thread/read {includeTurns: true}` answered for each (captured
+    from codex 0.136.0 app-server over stdio; the threads were not loaded)."""
+    cases = json.loads((FIX / "reference_replay.json").read_text())
+    assert len(cases) >= 10
+    for name, case in cases.items():
+        lines = [(k, p) for k, p in case["lines"]]
+        ours = th.interrupt_dangling(th.build_turns_from_rollout_items(lines))
+        assert ours == case["reference_turns"], name

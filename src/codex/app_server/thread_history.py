@@ -5,10 +5,12 @@ Port of upstream ``codex-rs/app-server-protocol/src/protocol/thread_history.rs``
 ``thread/read {includeTurns: true}``, ``thread/resume``, ``thread/fork`` and
 ``thread/turns/list``:
 
+* only the items the reference's limited persistence policy keeps are replayed (as 0.136.0
+  does: exec/view-image/dynamic-tool/error events in a rollout are ignored);
 * a turn opens at ``task_started`` (its ``turn_id``, ``startedAt``) and closes at
   ``task_complete`` (``completedAt``, ``durationMs``) or is marked interrupted by
   ``turn_aborted``; user messages outside explicit turns open implicit turns (legacy
-  rollouts), whose id is a fresh UUIDv7;
+  rollouts), named ``rollout-<index of the replayed item that opened it>``;
 * user/agent messages, reasoning and context compactions get ids ``item-1``, ``item-2`` ...
   (counted over the whole thread; a rollback renumbers from the remaining items); tool items
   (commandExecution, fileChange, mcpToolCall, ...) keep their call id and are upserted;
@@ -61,12 +63,32 @@ def read_rollout_lines(path: str) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
-def build_turns_from_rollout_items(items: Iterable[tuple[str, Any]], *,
-                                   items_view: str = "full") -> list[dict[str, Any]]:
+def persisted_items(items: Iterable[tuple[str, Any]], mode: str | None = "limited") -> list[tuple[str, Any]]:
+    """The rollout items as the reference replays them: only what its persistence policy keeps
+    (``limited`` by default: no exec/view-image/dynamic-tool/error events, no item_started)."""
+    if mode is None:
+        return list(items)
+    from codex.rollout import policy
+    return [(k, p) for k, p in items if policy.is_persisted(k, p, mode)]
+
+
+def build_turns_from_rollout_items(items: Iterable[tuple[str, Any]], *, items_view: str = "full",
+                                   mode: str | None = "limited") -> list[dict[str, Any]]:
+    """`items` are every line of the rollout, the session_meta first (an implicit turn is named
+    ``rollout-<index of its opening item among the replayed items>``)."""
     b = ThreadHistoryBuilder()
-    for kind, payload in items:
+    for index, (kind, payload) in enumerate(persisted_items(items, mode)):
+        b.index = index
         b.handle_rollout_item(kind, payload)
     return b.finish(items_view=items_view)
+
+
+def interrupt_dangling(turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A thread with no running turn shows a turn that never completed as interrupted."""
+    for t in turns:
+        if t.get("status") == "inProgress":
+            t["status"] = "interrupted"
+    return turns
 
 
 def build_turns_from_rollout_file(path: str | None, *, items_view: str = "full") -> list[dict[str, Any]]:
@@ -128,6 +150,7 @@ class ThreadHistoryBuilder:
         self.turns: list[_PendingTurn] = []
         self.current: _PendingTurn | None = None
         self.next_item_index = 1
+        self.index = 0   # the replayed item being handled (names implicit turns)
 
     # -- entry points ----------------------------------------------------------------------
 
@@ -158,7 +181,7 @@ class ThreadHistoryBuilder:
         return i
 
     def _new_turn(self, turn_id: str | None = None) -> _PendingTurn:
-        return _PendingTurn(turn_id or new_uuid7())
+        return _PendingTurn(turn_id or f"rollout-{self.index}")
 
     def _ensure_turn(self) -> _PendingTurn:
         if self.current is None:
@@ -222,9 +245,9 @@ class ThreadHistoryBuilder:
             content.append({"type": "text", "text": message,
                             "text_elements": list(ev.get("text_elements") or [])})
         for url in ev.get("images") or []:
-            content.append({"type": "image", "url": url})
+            content.append({"type": "image", "detail": None, "url": url})
         for path in ev.get("local_images") or []:
-            content.append({"type": "localImage", "path": path})
+            content.append({"type": "localImage", "detail": None, "path": path})
         turn.items.append(ti.user_message_item(self._next_id(), content))
         self.current = turn
 

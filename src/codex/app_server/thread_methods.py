@@ -127,7 +127,7 @@ def thread_from_rollout(svc: Any, path: str, *, status: dict[str, Any] | None = 
         "source": source if isinstance(source, str) else "unknown", "threadSource": None,
         "agentNickname": first_meta.get("agent_nickname"), "agentRole": first_meta.get("agent_role"),
         "gitInfo": _git_v2(meta.get("git")), "name": _thread_name(svc, tid),
-        "turns": th.build_turns_from_rollout_items(lines) if include_turns else [],
+        "turns": th.interrupt_dangling(th.build_turns_from_rollout_items(lines)) if include_turns else [],
     }
 
 
@@ -146,8 +146,15 @@ def thread_object(svc: Any, t: Any, *, include_turns: bool = False,
         base["preview"] = t.preview or _first_user_message(lines)
     base["gitInfo"] = _git_v2(meta.get("git")) if meta.get("git") else base.get("gitInfo")
     base["name"] = _thread_name(svc, s.thread_id)
-    base["turns"] = th.build_turns_from_rollout_items(lines) if include_turns else []
+    turns = th.build_turns_from_rollout_items(lines) if include_turns else []
+    if not _running(t):
+        th.interrupt_dangling(turns)
+    base["turns"] = turns
     return base
+
+
+def _running(t: Any) -> bool:
+    return t.turn_task is not None and not t.turn_task.done()
 
 
 def _find_path(svc: Any, thread_id: str, *, archived: bool | None = False) -> str | None:
@@ -302,7 +309,8 @@ def _thread_turns(svc: Any, tid: str) -> list[dict[str, Any]]:
     path = t.session.rollout_path if t is not None else _find_path(svc, tid, archived=None)
     if path is None:
         raise RpcError(f"thread not found: {tid}", INVALID_REQUEST)
-    return th.build_turns_from_rollout_file(path)
+    turns = th.build_turns_from_rollout_file(path)
+    return turns if t is not None and _running(t) else th.interrupt_dangling(turns)
 
 
 @_method("thread/turns/list")
