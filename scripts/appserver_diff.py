@@ -67,8 +67,19 @@ def main() -> int:
         summary = res.summary()
         if summary:
             print(summary)
+        if args.dump:
+            out = Path(args.dump) / name
+            out.mkdir(parents=True, exist_ok=True)
+            for side in (res.ref, res.ours):
+                (out / f"{side.which}.views.json").write_text(
+                    json.dumps(side.views, indent=1, ensure_ascii=False) + "\n")
+                (out / f"{side.which}.transcript.jsonl").write_text(
+                    "".join(json.dumps(m, ensure_ascii=False) + "\n" for m in side.raw_transcript))
+                (out / f"{side.which}.stderr.txt").write_text(side.stderr)
+            print(f"# dumped to {out}", file=sys.stderr)
         summary_lines = res.difference_summary(args.max_items)
         if summary_lines:
+            status = 1
             print("# differences (reference -> ours; #i/j = message index on each side):")
             for aspect, lines in summary_lines.items():
                 for line in lines:
@@ -83,16 +94,6 @@ def main() -> int:
                 print(d)
             else:
                 print(f"------------------- {aspect}: identical")
-        if args.dump:
-            out = Path(args.dump) / name
-            out.mkdir(parents=True, exist_ok=True)
-            for side in (res.ref, res.ours):
-                (out / f"{side.which}.views.json").write_text(
-                    json.dumps(side.views, indent=1, ensure_ascii=False) + "\n")
-                (out / f"{side.which}.transcript.jsonl").write_text(
-                    "".join(json.dumps(m, ensure_ascii=False) + "\n" for m in side.raw_transcript))
-                (out / f"{side.which}.stderr.txt").write_text(side.stderr)
-            print(f"# dumped to {out}", file=sys.stderr)
     return status
 
 
