@@ -113,6 +113,7 @@ class LoadedThread:
         self.preview = ""
         self.pending_requests: set[asyncio.Task] = set()
         self.explicit_sandbox = False
+        self.early_events: list[Any] | None = None
 
 
 class ThreadService:
@@ -244,16 +245,29 @@ class ThreadService:
             if self.raw_event_hook is not None:
                 await self.raw_event_hook(session, ev)
             t = holder.get("t")
-            if t is None:
+            if t is None or t.early_events is not None:
+                # events of the thread's start (MCP server start-up ...) go out after the
+                # thread/start response and thread/started, as the reference sends them
+                if t is None:
+                    early.append(ev)
+                else:
+                    t.early_events.append(ev)
                 return
             await self._deliver(t, ev)
 
+        early: list[Any] = []
         session = Session(settings, sink)
         await session.start(resume_path=resume_path)
         t = LoadedThread(session, EventMapper(), int(time.time()))
+        t.early_events = early
         holder["t"] = t
         self.threads[session.thread_id] = t
         return t
+
+    async def flush_early_events(self, t: LoadedThread) -> None:
+        events, t.early_events = t.early_events or [], None
+        for ev in events:
+            await self._deliver(t, ev)
 
     async def _deliver(self, t: LoadedThread, ev: Any) -> None:
         msg = ev.msg
@@ -371,6 +385,8 @@ class ThreadService:
         t = self.threads.get(thread_id)
         if t is None:
             raise RpcError(f"thread not found: {thread_id}")
+        if t.early_events is not None:
+            await self.flush_early_events(t)
         inputs = _inputs(params.get("input") or [])
         if not t.preview:
             t.preview = "".join(i.get("text", "") for i in inputs if i["type"] == "text")
@@ -404,6 +420,8 @@ class ThreadService:
         t = self.threads.get(thread_id)
         if t is None:
             raise RpcError(f"thread not found: {thread_id}")
+        if t.early_events is not None:
+            await self.flush_early_events(t)
         turn_id = new_turn_id()
         t.turn_id = turn_id
 
@@ -510,6 +528,13 @@ def register_methods(registry: Any) -> None:
             if subscribes and p.get("threadId"):
                 subscribe(conn, p["threadId"])
             try:
+                if name == "thread/resume":
+                    result = await fn(p)
+                    t_loaded = svc.threads.get(result["thread"]["id"])
+                    if t_loaded is not None and t_loaded.early_events is not None:
+                        conn.after_response(lambda: asyncio.get_running_loop().create_task(
+                            svc.flush_early_events(t_loaded)))
+                    return result
                 if name == "turn/start":
                     svc.settings_updated = None
                     result = await fn(p)
@@ -523,7 +548,13 @@ def register_methods(registry: Any) -> None:
                     thread_id, started = svc.last_started
                     subscribe(conn, thread_id)
                     # the reference answers thread/start first, then announces the thread
-                    conn.after_response(lambda: conn.notify("thread/started", started))
+                    t_loaded = svc.threads.get(thread_id)
+
+                    def announce() -> None:
+                        conn.notify("thread/started", started)
+                        if t_loaded is not None:
+                            asyncio.get_running_loop().create_task(svc.flush_early_events(t_loaded))
+                    conn.after_response(announce)
                     return result
                 return await fn(p)
             except RpcError as exc:

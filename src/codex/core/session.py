@@ -112,6 +112,7 @@ class Session:
         self._waiting: dict[tuple, asyncio.Future] = {}
         self._interrupt_ack: asyncio.Future | None = None
         self.collaboration_mode = "default"
+        self.mcp: Any = None
         self.collaboration_changed = False
         self.approved_commands: set[tuple[str, ...]] = set()
         self.pending_input: list[list[dict[str, Any]]] = []
@@ -170,7 +171,35 @@ class Session:
             "rollout_path": self.rollout_path,
         }
         await self._emit("", msg)
+        await self._start_mcp()
         return msg
+
+    async def _start_mcp(self) -> None:
+        """Start the configured MCP servers in the background (their tools join the turns as
+        they become ready; a `required` server that fails fails the start, as upstream)."""
+        servers = self.settings.raw.get("mcp_servers")
+        if not isinstance(servers, dict) or not any(
+                isinstance(v, dict) and v.get("enabled", True) is not False for v in servers.values()):
+            return
+        from codex.mcp.core_bridge import McpBridge
+
+        s = self.settings
+        info = s.model_info
+        modalities = info.get("input_modalities") if info is not None else None
+        limit = (info.truncation_policy or {}).get("limit") if info is not None else None
+        bridge = McpBridge(dict(s.raw), cwd=s.cwd, codex_home=s.codex_home, environ=dict(s.environ),
+                           supports_image_input=modalities is None or "image" in modalities,
+                           truncation_tokens=int(limit * 1.2) if isinstance(limit, int) else 12000)
+        self.mcp = bridge
+
+        async def emit(m: dict[str, Any]) -> None:
+            await self._emit("", m)
+
+        await bridge.start(emit)
+        if bridge.has_required_servers:
+            failures = await bridge.required_startup_failures()
+            if failures:
+                raise RuntimeError("Failed to initialize session: " + bridge.required_failure_message(failures))
 
     def _load_history(self, path: str) -> None:
         from codex.rollout.reader import load_rollout_items
@@ -197,6 +226,11 @@ class Session:
             self._turn_task.cancel()
         if self._unified_exec is not None:
             self._unified_exec.terminate_all_processes()
+        if self.mcp is not None:
+            try:
+                await self.mcp.shutdown()
+            except Exception:  # noqa: BLE001 - shutting down regardless
+                pass
         if self.recorder is not None:
             await self.recorder.ashutdown()
         if self._client is not None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 
-def tools_for(settings: Any) -> list[dict[str, Any]]:
+def tools_for(settings: Any, mcp_tools: list[Any] | None = None, mcp_servers: bool = False
+              ) -> list[dict[str, Any]]:
     from codex.tools import specs
 
     raw = settings.raw
@@ -14,7 +15,8 @@ def tools_for(settings: Any) -> list[dict[str, Any]]:
                              ephemeral=settings.ephemeral, features=(raw.get("features") or {}),
                              web_search_mode=web_search,
                              allow_login_shell=bool(raw.get("allow_login_shell", True)),
-                             dynamic_tools=list(settings.dynamic_tools or ()))
+                             dynamic_tools=list(settings.dynamic_tools or ()),
+                             mcp_tools=list(mcp_tools or ()), mcp_servers=mcp_servers or None)
 
 
 def builtin_handlers() -> dict[str, Any]:
@@ -39,4 +41,5 @@ def make_router(session: Any):
         name = tool.get("name")
         if name:
             handlers[name] = handle_dynamic
-    return ToolRouter(handlers)
+    bridge = getattr(session, "mcp", None)
+    return ToolRouter(handlers, fallback=bridge.handle if bridge is not None else None)

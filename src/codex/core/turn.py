@@ -59,6 +59,7 @@ class Turn:
         self._router: Any = None
         self._inflight: list[asyncio.Task] = []
         self._turn_diff: Any = None
+        self._mcp_tools: list[Any] = []
         self._completed_usage: Any = _NO_USAGE
         self._aborted_calls: list = []
         self._call_started: dict[str, float] = {}
@@ -117,6 +118,9 @@ class Turn:
         if not st.ephemeral:
             from codex.git import cli as gitcli
             self._workspaces = await gitcli.workspace_metadata(st.cwd)
+        if s.mcp is not None:
+            # servers still starting are waited for up to their startup timeout
+            self._mcp_tools = await s.mcp.tools()
         s.turn_count += 1
         error: str | None = None
         s.active_turn = self
@@ -275,7 +279,9 @@ class Turn:
     def tools(self) -> list[dict[str, Any]]:
         if self._tools is None:
             from codex.core.tool_glue import tools_for
-            self._tools = tools_for(self.session.settings)
+            bridge = self.session.mcp
+            self._tools = tools_for(self.session.settings, self._mcp_tools,
+                                    bridge.has_servers if bridge is not None else False)
         return self._tools
 
     def router(self):
@@ -490,13 +496,16 @@ class Turn:
             ctx = self._tool_context()
             # parallel-safe tools run concurrently; any other tool waits for the calls before
             # it, and later calls wait for it (upstream's tool-call RwLock)
-            if router.is_parallel_safe(call.name):
+            bridge = s.mcp
+            safe = (bridge.parallel_safe(call) if bridge is not None and bridge.is_mcp_call(call)
+                    else router.is_parallel_safe(call.name))
+            if safe:
                 deps = [t for t in self._inflight if getattr(t, "_codex_serial", False)]
             else:
                 deps = list(self._inflight)
             self._call_started[call.call_id] = time.monotonic()
             task = asyncio.ensure_future(_after(deps, router.dispatch(call, ctx)))
-            task._codex_serial = not router.is_parallel_safe(call.name)  # type: ignore[attr-defined]
+            task._codex_serial = not safe  # type: ignore[attr-defined]
             self._inflight.append(task)
             return (data, task)
         if isinstance(item, P.WebSearchCall):
@@ -522,9 +531,23 @@ class Turn:
             approval_policy=st.approval_policy, sandbox_policy=st.sandbox_policy.to_json(),
             config=config, ephemeral=st.ephemeral, emit=self._tool_emit,
             services={"session": s, "turn": self, "unified_exec": s.unified_exec,
+                      "mcp": s.mcp, "mcp_turn_metadata": self._mcp_meta(),
                       "turn_diff": self.turn_diff_tracker(),
                       "settings": st, "request_user_input": self._ask_user,
                       "ask": self._ask})
+
+    def _mcp_meta(self) -> dict[str, Any]:
+        """The `_meta` the reference sends with MCP tools/call."""
+        s = self.session
+        st = s.settings
+        meta: dict[str, Any] = {"session_id": s.thread_id, "thread_id": s.thread_id}
+        if st.thread_source is not None:
+            meta["thread_source"] = st.thread_source
+        meta.update({"turn_id": self.turn_id,
+                     "sandbox": "none" if st.sandbox_mode == "danger-full-access" else "seccomp",
+                     "turn_started_at_unix_ms": int(self.started * 1000), "model": st.model,
+                     "reasoning_effort": st.reasoning_effort})
+        return meta
 
     def turn_diff_tracker(self):
         if self._turn_diff is None:
