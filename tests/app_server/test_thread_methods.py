@@ -107,7 +107,8 @@ def test_name_summary_archive_unarchive(tmp_path):
     assert json.loads(index[-1])["thread_name"] == "demo thread"
     s = out["summary"]["summary"]
     assert (s["conversationId"], s["path"], s["preview"], s["source"]) == (TID, str(path), "Say hello.", "vscode")
-    assert s["gitInfo"] == {"sha": None, "branch": "demo-branch", "originUrl": None}
+    # ConversationGitInfo keeps `origin_url` in snake case (as 0.136.0 answers)
+    assert s["gitInfo"] == {"sha": None, "branch": "demo-branch", "origin_url": None}
     assert out["err"].code == -32600
     assert out["err"].message.startswith("failed to resolve rollout path")
     assert out["archive"] == {}
@@ -270,3 +271,64 @@ def test_git_diff_to_remote(tmp_path):
     assert ok["sha"] == sha
     assert "+print('changed')" in ok["diff"] and "+++ b/new.txt" in ok["diff"]
     assert err.message == f"failed to compute git diff to remote for cwd: {json.dumps(str(tmp_path))}"
+
+
+def test_errors_and_not_loaded_updates_as_the_reference(tmp_path):
+    # each answer below is the one codex 0.136.0 app-server gave for the same request
+    home = _home(tmp_path)
+    path = _place_rollout(home)
+    bad = "01a20b4a-0000-7000-8000-000000000000"
+
+    async def fn(c):
+        errs = {}
+        for method, params in [
+            ("thread/read", {"threadId": "not-a-uuid"}),
+            ("thread/archive", {"threadId": "zz"}),
+            ("thread/name/set", {"threadId": "zz", "name": "x"}),
+            ("thread/turns/list", {"threadId": bad}),
+            ("thread/goal/get", {"threadId": bad}),
+            ("thread/goal/set", {"threadId": TID, "status": "paused"}),
+            ("thread/goal/set", {"threadId": TID, "objective": "  "}),
+            ("getConversationSummary", {"conversationId": "zz"}),
+            ("thread/search", {"searchTerm": ""}),
+            ("thread/rollback", {"threadId": TID, "numTurns": 1}),
+        ]:
+            with pytest.raises(JsonRpcError) as e:
+                await c.request(method, params)
+            errs[(method, json.dumps(params))] = e.value.message
+        clean = await c.request("thread/backgroundTerminals/clean", {"threadId": TID})
+        meta = await c.request("thread/metadata/update", {"threadId": TID,
+                                                          "gitInfo": {"sha": "abc", "originUrl": "https://x"}})
+        listed = await c.request("thread/list", {})
+        search = await c.request("thread/search", {"searchTerm": "HELLO"})
+        return errs, clean, meta, listed, search
+
+    errs, clean, meta, listed, search = _run(home, fn)
+    msgs = list(errs.values())
+    assert msgs[0] == ("invalid thread id: invalid character: expected an optional prefix of "
+                       "`urn:uuid:` followed by [0-9a-fA-F-], found `n` at 1")
+    assert msgs[1].startswith("invalid session id: invalid character")
+    assert msgs[2].startswith("invalid thread id: invalid character")
+    assert msgs[3] == f"thread not loaded: {bad}"
+    assert msgs[4] == f"thread not found: {bad}"
+    assert msgs[5] == f"cannot update goal for thread {TID}: no goal exists"
+    assert msgs[6] == "goal objective must not be empty"
+    assert msgs[7] == "Invalid request: data did not match any variant of untagged enum GetConversationSummaryParams"
+    assert msgs[8] == "thread/search requires a non-empty searchTerm"
+    assert msgs[9] == f"thread not found: {TID}"
+    assert clean == {}
+    assert meta["thread"]["gitInfo"] == {"sha": "abc", "branch": "demo-branch", "originUrl": "https://x"}
+    last = json.loads(path.read_text().splitlines()[-1])
+    assert last["type"] == "session_meta"
+    assert last["payload"]["git"] == {"commit_hash": "abc", "branch": "demo-branch", "repository_url": "https://x"}
+    assert listed["backwardsCursor"] == "2026-11-24T02:02:39.209Z"
+    assert search["backwardsCursor"] == "2026-11-24T02:02:38.999Z"
+    assert search["data"][0]["snippet"] == "Say hello."
+
+
+def test_uuid_errors():
+    from codex.app_server.thread_methods import uuid_parse_error as u
+    assert u(TID) is None and u(TID.replace("-", "")) is None
+    assert u("abc") == "invalid length: expected length 32 for simple format, found 3"
+    assert u("01a20b4a-76ea-79a1-a3a5") == "invalid group count: expected 5, found 4"
+    assert u(TID + "ff") == "invalid group length in group 4: expected 12, found 14"

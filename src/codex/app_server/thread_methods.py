@@ -117,12 +117,15 @@ def thread_from_rollout(svc: Any, path: str, *, status: dict[str, Any] | None = 
         updated = int(os.stat(path).st_mtime)
     except OSError:
         updated = 0
+    cwd = first_meta.get("cwd") or ""
+    if cwd and not os.path.isabs(cwd):
+        cwd = os.path.join(os.getcwd(), cwd)
     return {
         "id": tid, "sessionId": tid, "forkedFromId": first_meta.get("forked_from_id"),
         "preview": _first_user_message(lines), "ephemeral": False,
         "modelProvider": first_meta.get("model_provider") or "",
         "createdAt": _epoch(first_meta.get("timestamp")) or 0, "updatedAt": updated,
-        "status": status or {"type": "notLoaded"}, "path": path, "cwd": first_meta.get("cwd") or "",
+        "status": status or {"type": "notLoaded"}, "path": path, "cwd": cwd,
         "cliVersion": first_meta.get("cli_version") or "",
         "source": source if isinstance(source, str) else "unknown", "threadSource": None,
         "agentNickname": first_meta.get("agent_nickname"), "agentRole": first_meta.get("agent_role"),
@@ -166,7 +169,7 @@ def _find_path(svc: Any, thread_id: str, *, archived: bool | None = False) -> st
 
 
 def _loaded(svc: Any, params: dict[str, Any]) -> Any:
-    tid = params.get("threadId")
+    tid = _check_id(params.get("threadId"))
     t = svc.threads.get(tid)
     if t is None:
         raise RpcError(f"thread not found: {tid}", INVALID_REQUEST)
@@ -205,12 +208,70 @@ def _meta_struct(t: Any, lines: list[tuple[str, dict[str, Any]]]) -> Any:
         return None
 
 
+_UUID_BLOCK_STARTS = (0, 9, 14, 19, 24)
+_UUID_GROUP_LENS = (8, 4, 4, 4, 12)
+
+
+def uuid_parse_error(text: str) -> str | None:
+    """None when `text` parses as a UUID (the uuid crate's formats), else the crate's error
+    message (`InvalidUuid::into_err`)."""
+    import re
+    hexd = "[0-9a-fA-F]"
+    hyph = f"{hexd}{{8}}-{hexd}{{4}}-{hexd}{{4}}-{hexd}{{4}}-{hexd}{{12}}"
+    if (re.fullmatch(f"{hexd}{{32}}", text) or re.fullmatch(hyph, text)
+            or re.fullmatch("\\{" + hyph + "\\}", text) or re.fullmatch("urn:uuid:" + hyph, text)):
+        return None
+    if len(text) >= 2 and text[0] == "{" and text[-1] == "}":
+        body, offset, simple = text[1:-1], 1, False
+    elif text.startswith("urn:uuid:"):
+        body, offset, simple = text[len("urn:uuid:"):], len("urn:uuid:"), False
+    else:
+        body, offset, simple = text, 0, True
+    hyphens = 0
+    bounds = [0, 0, 0, 0]
+    index = 0
+    for ch in body:
+        if ord(ch) > 0x7F or (ch != "-" and ch not in "0123456789abcdefABCDEF"):
+            return ("invalid character: expected an optional prefix of `urn:uuid:` followed by "
+                    f"[0-9a-fA-F-], found `{ch}` at {index + offset + 1}")
+        if ch == "-":
+            if hyphens < 4:
+                bounds[hyphens] = index
+            hyphens += 1
+        index += len(ch.encode())
+    total = len(text.encode())
+    if hyphens == 0 and simple:
+        return f"invalid length: expected length 32 for simple format, found {total}"
+    if hyphens != 4:
+        return f"invalid group count: expected 5, found {hyphens + 1}"
+    for i in range(4):
+        if bounds[i] != _UUID_BLOCK_STARTS[i + 1] - 1:
+            return (f"invalid group length in group {i}: expected {_UUID_GROUP_LENS[i]}, "
+                    f"found {bounds[i] - _UUID_BLOCK_STARTS[i]}")
+    return (f"invalid group length in group 4: expected 12, "
+            f"found {total - _UUID_BLOCK_STARTS[4]}")
+
+
+def _check_id(tid: Any, what: str = "thread") -> str:
+    """The id, or the reference's error for one that is not a UUID (`what`: "thread" or
+    "session", as each method words it)."""
+    tid = tid if isinstance(tid, str) else ""
+    err = uuid_parse_error(tid)
+    if err is not None:
+        raise RpcError(f"invalid {what} id: {err}", INVALID_REQUEST)
+    return tid
+
+
+def _exists(svc: Any, tid: str) -> bool:
+    return tid in svc.threads or _find_path(svc, tid, archived=None) is not None
+
+
 # -- thread/read, thread/resume ----------------------------------------------------------------
 
 
 @_method("thread/read")
 async def thread_read(params: dict[str, Any], svc: Any, conn: Any) -> Any:
-    tid = params.get("threadId")
+    tid = _check_id(params.get("threadId"))
     include = bool(params.get("includeTurns"))
     t = svc.threads.get(tid)
     if t is not None:
@@ -237,6 +298,8 @@ def _last_turn_context(lines: list[tuple[str, dict[str, Any]]]) -> dict[str, Any
 @_method("thread/resume")
 async def thread_resume(params: dict[str, Any], svc: Any, conn: Any) -> Any:
     tid = params.get("threadId")
+    if not params.get("path"):
+        _check_id(tid, "session")
     was_loaded = tid in svc.threads
     result = await svc.thread_resume(params)
     t = svc.threads.get(result["thread"]["id"])
@@ -272,7 +335,7 @@ async def thread_resume(params: dict[str, Any], svc: Any, conn: Any) -> Any:
 async def thread_unsubscribe(params: dict[str, Any], svc: Any, conn: Any) -> Any:
     """The unsubscribing connection leaves the thread's subscribers first: it gets no
     `thread/closed` (the reference sends that to the subscribers that remain)."""
-    tid = params.get("threadId")
+    tid = _check_id(params.get("threadId"))
     subs = conn.server.state.get("thread_subscribers", {}).get(tid)
     if subs is not None:
         subs.discard(conn)
@@ -285,7 +348,7 @@ async def thread_unsubscribe(params: dict[str, Any], svc: Any, conn: Any) -> Any
 @_method("thread/name/set")
 async def thread_name_set(params: dict[str, Any], svc: Any, conn: Any) -> Any:
     from codex.rollout.list import append_thread_name
-    tid = params.get("threadId") or ""
+    tid = _check_id(params.get("threadId"))
     name = (params.get("name") or "").strip()
     if not name:
         raise RpcError("thread name must not be empty", INVALID_REQUEST)
@@ -308,14 +371,14 @@ def _thread_turns(svc: Any, tid: str) -> list[dict[str, Any]]:
     t = svc.threads.get(tid)
     path = t.session.rollout_path if t is not None else _find_path(svc, tid, archived=None)
     if path is None:
-        raise RpcError(f"thread not found: {tid}", INVALID_REQUEST)
+        raise RpcError(f"thread not loaded: {tid}", INVALID_REQUEST)
     turns = th.build_turns_from_rollout_file(path)
     return turns if t is not None and _running(t) else th.interrupt_dangling(turns)
 
 
 @_method("thread/turns/list")
 async def thread_turns_list(params: dict[str, Any], svc: Any, conn: Any) -> Any:
-    tid = params.get("threadId") or ""
+    tid = _check_id(params.get("threadId"))
     t = svc.threads.get(tid)
     if t is not None:
         await _flush(t)
@@ -371,9 +434,12 @@ def _goal_store(svc: Any) -> Any:
 
 @_method("thread/goal/get")
 async def thread_goal_get(params: dict[str, Any], svc: Any, conn: Any) -> Any:
+    tid = _check_id(params.get("threadId"))
+    if not _exists(svc, tid):
+        raise RpcError(f"thread not found: {tid}", INVALID_REQUEST)
     store = _goal_store(svc)
     try:
-        row = store.get(params.get("threadId") or "")
+        row = store.get(tid)
     finally:
         store.close()
     return {"goal": _goal_v2(row) if row else None}
@@ -386,18 +452,28 @@ _DB_STATUS = {"active": "active", "paused": "paused", "blocked": "blocked",
 
 @_method("thread/goal/set")
 async def thread_goal_set(params: dict[str, Any], svc: Any, conn: Any) -> Any:
-    tid = params.get("threadId") or ""
+    tid = _check_id(params.get("threadId"))
+    if not _exists(svc, tid):
+        raise RpcError(f"thread not found: {tid}", INVALID_REQUEST)
     store = _goal_store(svc)
     try:
         row = store.get(tid)
         objective = params.get("objective")
         status = params.get("status")
-        if objective is not None:
-            if row is not None:
-                store.clear(tid)
+        if objective is not None and not objective.strip():
+            raise RpcError("goal objective must not be empty", INVALID_REQUEST)
+        if objective is not None and row is not None:
+            # a new objective for the goal: status, budget and usage stay unless given
+            budget = params.get("tokenBudget", row["token_budget"])
+            store._conn.execute(
+                "UPDATE thread_goals SET objective = ?, token_budget = ?, "
+                "updated_at_ms = ? WHERE thread_id = ?",
+                (objective, budget, int(time.time() * 1000), tid))
+            row = store.get(tid)
+        elif objective is not None:
             row = store.create(tid, objective, params.get("tokenBudget"))
         elif row is None:
-            raise RpcError(f"thread {tid} has no goal", INVALID_REQUEST)
+            raise RpcError(f"cannot update goal for thread {tid}: no goal exists", INVALID_REQUEST)
         elif params.get("tokenBudget") is not None:
             store._conn.execute("UPDATE thread_goals SET token_budget = ? WHERE thread_id = ?",
                                 (params["tokenBudget"], tid))
@@ -415,7 +491,9 @@ async def thread_goal_set(params: dict[str, Any], svc: Any, conn: Any) -> Any:
 
 @_method("thread/goal/clear")
 async def thread_goal_clear(params: dict[str, Any], svc: Any, conn: Any) -> Any:
-    tid = params.get("threadId") or ""
+    tid = _check_id(params.get("threadId"))
+    if not _exists(svc, tid):
+        raise RpcError(f"thread not found: {tid}", INVALID_REQUEST)
     store = _goal_store(svc)
     try:
         cleared = store.clear(tid)
@@ -455,7 +533,9 @@ async def thread_memory_mode_set(params: dict[str, Any], svc: Any, conn: Any) ->
 
 @_method("thread/backgroundTerminals/clean")
 async def thread_background_terminals_clean(params: dict[str, Any], svc: Any, conn: Any) -> Any:
-    t = _loaded(svc, params)
+    t = svc.threads.get(_check_id(params.get("threadId")))
+    if t is None:
+        return {}
     ue = getattr(t.session, "_unified_exec", None)
     if ue is not None:
         try:
@@ -469,13 +549,16 @@ async def thread_background_terminals_clean(params: dict[str, Any], svc: Any, co
 async def thread_metadata_update(params: dict[str, Any], svc: Any, conn: Any) -> Any:
     import msgspec
     from codex.protocol.rollout import GitInfo
-    tid = params.get("threadId") or ""
+    tid = _check_id(params.get("threadId"))
     t = svc.threads.get(tid)
     upd = params.get("gitInfo")
     if t is None:
         path = _find_path(svc, tid, archived=None)
         if path is None:
             raise RpcError(f"thread not found: {tid}", INVALID_REQUEST)
+        meta = _latest_meta(_rollout_lines(path))
+        if isinstance(upd, dict) and meta is not None:
+            _append_meta_line(path, _git_patched_meta(meta, upd))
         return {"thread": thread_from_rollout(svc, path)}
     await _flush(t)
     lines = _rollout_lines(t.session.rollout_path)
@@ -491,6 +574,37 @@ async def thread_metadata_update(params: dict[str, Any], svc: Any, conn: Any) ->
         await _flush(t)
         lines = _rollout_lines(t.session.rollout_path)
     return {"thread": thread_object(svc, t, lines=lines)}
+
+
+_GIT_FIELDS = {"sha": "commit_hash", "branch": "branch", "originUrl": "repository_url"}
+
+
+def _git_patched_meta(meta: dict[str, Any], upd: dict[str, Any]) -> dict[str, Any]:
+    meta = dict(meta)
+    git = dict(meta.get("git") or {})
+    for k, f in _GIT_FIELDS.items():
+        if k in upd:
+            if upd[k] is None:
+                git.pop(f, None)
+            else:
+                git[f] = upd[k]
+    ordered = {f: git[f] for f in ("commit_hash", "branch", "repository_url") if f in git}
+    meta.pop("git", None)
+    meta["git"] = ordered
+    return meta
+
+
+def _append_meta_line(path: str, meta: dict[str, Any]) -> None:
+    """A session_meta line appended to a thread's rollout (a thread that is not loaded)."""
+    from codex.rollout.recorder import encode_line, utc_timestamp
+    data = encode_line(utc_timestamp(), "session_meta", meta)
+    with open(path, "rb+") as f:
+        f.seek(0, os.SEEK_END)
+        if f.tell() > 0:
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b"\n":
+                f.write(b"\n")
+        f.write(data if data.endswith(b"\n") else data + b"\n")
 
 
 def _thread_settings(svc: Any, t: Any) -> dict[str, Any]:
@@ -539,6 +653,9 @@ async def get_conversation_summary(params: dict[str, Any], svc: Any, conn: Any) 
                            INVALID_REQUEST)
     else:
         cid = params.get("conversationId") or ""
+        if uuid_parse_error(cid) is not None:
+            raise RpcError("Invalid request: data did not match any variant of untagged enum "
+                           "GetConversationSummaryParams", INVALID_REQUEST)
         t = svc.threads.get(cid)
         if t is not None:
             await _flush(t)
@@ -557,8 +674,16 @@ async def get_conversation_summary(params: dict[str, Any], svc: Any, conn: Any) 
         "timestamp": ts, "updatedAt": ts, "modelProvider": first.get("model_provider"),
         "cwd": first.get("cwd"), "cliVersion": first.get("cli_version"),
         "source": source if isinstance(source, str) else "unknown",
-        "gitInfo": _git_v2(meta.get("git")),
+        "gitInfo": _summary_git(meta.get("git")),
     }}
+
+
+def _summary_git(git: Any) -> dict[str, Any] | None:
+    """getConversationSummary's ConversationGitInfo (`origin_url` in snake case, as 0.136.0)."""
+    if not isinstance(git, dict):
+        return None
+    return {"sha": git.get("commit_hash"), "branch": git.get("branch"),
+            "origin_url": git.get("repository_url")}
 
 
 # -- rollback, fork ----------------------------------------------------------------------------
@@ -662,6 +787,8 @@ async def thread_fork(params: dict[str, Any], svc: Any, conn: Any) -> Any:
     from codex.rollout.recorder import RolloutRecorder, new_session_meta
     tid = params.get("threadId") or ""
     path = params.get("path") or None
+    if path is None:
+        _check_id(tid, "session")
     src = svc.threads.get(tid)
     if path is None:
         if src is not None:
@@ -708,7 +835,7 @@ async def thread_fork(params: dict[str, Any], svc: Any, conn: Any) -> Any:
 @_method("thread/archive")
 async def thread_archive(params: dict[str, Any], svc: Any, conn: Any) -> Any:
     from codex.rollout.list import ArchiveError, archive_thread
-    tid = params.get("threadId") or ""
+    tid = _check_id(params.get("threadId"), "session")
     t = svc.threads.get(tid)
     if t is not None:
         if t.turn_task is not None and not t.turn_task.done():
@@ -729,7 +856,7 @@ async def thread_archive(params: dict[str, Any], svc: Any, conn: Any) -> Any:
 @_method("thread/unarchive")
 async def thread_unarchive(params: dict[str, Any], svc: Any, conn: Any) -> Any:
     from codex.rollout.list import ArchiveError, unarchive_thread
-    tid = params.get("threadId") or ""
+    tid = _check_id(params.get("threadId"), "session")
     if _find_path(svc, tid, archived=True) is None:
         raise RpcError(f"no archived rollout found for thread id {tid}", INVALID_REQUEST)
     try:
@@ -745,6 +872,19 @@ async def thread_unarchive(params: dict[str, Any], svc: Any, conn: Any) -> Any:
     thread["updatedAt"] = thread["createdAt"]
     conn.after_response(lambda: _broadcast(conn, tid, "thread/unarchived", {"threadId": tid}))
     return {"thread": thread}
+
+
+def _minus_ms(ts: Any) -> Any:
+    """The backwards cursor of a page: its first thread's creation time less a millisecond (it
+    anchors before the page so same-instant threads are not skipped)."""
+    if not isinstance(ts, str):
+        return ts
+    try:
+        from datetime import timedelta
+        t = datetime.fromisoformat(ts.replace("Z", "+00:00")) - timedelta(milliseconds=1)
+    except ValueError:
+        return ts
+    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
 
 
 # -- thread/list, thread/search ----------------------------------------------------------------
@@ -763,6 +903,8 @@ def _patch_listed(svc: Any, entry: dict[str, Any]) -> dict[str, Any]:
         entry["createdAt"] = created
     entry["gitInfo"] = _git_v2(meta.get("git"))
     entry["name"] = _thread_name(svc, tid)
+    if entry.get("cwd") and not os.path.isabs(entry["cwd"]):
+        entry["cwd"] = os.path.join(os.getcwd(), entry["cwd"])
     return entry
 
 
@@ -775,7 +917,7 @@ async def thread_list(params: dict[str, Any], svc: Any, conn: Any) -> Any:
     result["data"] = data
     if data and result.get("backwardsCursor") is None:
         first = next((p for k, p in _rollout_lines(data[0].get("path")) if k == "session_meta"), {})
-        result["backwardsCursor"] = first.get("timestamp")
+        result["backwardsCursor"] = _minus_ms(first.get("timestamp"))
     return result
 
 
@@ -783,7 +925,7 @@ async def thread_list(params: dict[str, Any], svc: Any, conn: Any) -> Any:
 async def thread_search(params: dict[str, Any], svc: Any, conn: Any) -> Any:
     term = params.get("searchTerm")
     if not isinstance(term, str) or not term.strip():
-        raise RpcError("searchTerm must not be empty", INVALID_REQUEST)
+        raise RpcError("thread/search requires a non-empty searchTerm", INVALID_REQUEST)
     p = {k: v for k, v in params.items() if k != "searchTerm"}
     p["limit"] = 1000
     listed = await thread_list(p, svc, conn)
@@ -805,8 +947,15 @@ async def thread_search(params: dict[str, Any], svc: Any, conn: Any) -> Any:
     limit = params.get("limit")
     if isinstance(limit, int) and limit > 0:
         out = out[:limit]
-    return {"data": out, "nextCursor": None,
-            "backwardsCursor": listed.get("backwardsCursor") if out else None}
+    backwards = None
+    if out:
+        from codex.rollout.list import parse_rollout_file_name
+        parsed = parse_rollout_file_name(os.path.basename(out[0]["thread"].get("path") or ""))
+        if parsed is not None:
+            # the file name's creation time (whole seconds), less a millisecond
+            ts = parsed[0]
+            backwards = _minus_ms(f"{ts[:10]}T{ts[11:].replace('-', ':')}.000Z")
+    return {"data": out, "nextCursor": None, "backwardsCursor": backwards}
 
 
 # -- thread/shellCommand ----------------------------------------------------------------------
