@@ -86,6 +86,7 @@ HANDLER_MODULES: list[str] = [
     "codex.app_server.skills_api",
     "codex.app_server.threads",
     "codex.app_server.thread_methods",
+    "codex.app_server.mcp_methods",
 ]
 
 Handler = Callable[[Any, "Connection"], Awaitable[Any]]
