@@ -67,6 +67,9 @@ def main() -> int:
         summary = res.summary()
         if summary:
             print(summary)
+        for line in res.fidelity():
+            print(f"[replay] not faithful to the capture: {line}")
+            status = 1
         if args.dump:
             out = Path(args.dump) / name
             out.mkdir(parents=True, exist_ok=True)

@@ -431,7 +431,12 @@ def _subst_paths(obj: Any, pairs: list[tuple[str, str]]) -> Any:
 
 
 def _subst_uuids(obj: Any, mapping: dict[str, str]) -> Any:
+    """Capture ids -> live ids. `mapping` holds lower-case UUIDs, and whole strings (rollout
+    paths, whose file names carry the capture's timestamp) under the key ("str", capture)."""
     if isinstance(obj, str):
+        whole = mapping.get(("str", obj))  # type: ignore[call-overload]
+        if whole is not None:
+            return whole
         return UUID_RE.sub(lambda m: mapping.get(m.group(0).lower(), m.group(0)), obj)
     if isinstance(obj, list):
         return [_subst_uuids(x, mapping) for x in obj]
@@ -440,19 +445,25 @@ def _subst_uuids(obj: Any, mapping: dict[str, str]) -> Any:
     return obj
 
 
-def _align_uuids(capture: Any, live: Any, mapping: dict[str, str]) -> None:
-    """Map the UUIDs of a captured message to those at the same place in the live one."""
+ROLLOUT_NAME_RE = re.compile(r"rollout-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-")
+
+
+def _align_uuids(capture: Any, live: Any, mapping: dict, pairs: list[tuple[str, str]] = ()) -> None:
+    """Map the UUIDs of a captured message to those at the same place in the live one (and a
+    captured rollout path to the live one as a whole)."""
     if isinstance(capture, str) and isinstance(live, str):
         a, b = UUID_RE.findall(capture), UUID_RE.findall(live)
         if len(a) == len(b):
             for x, y in zip(a, b):
                 mapping.setdefault(x.lower(), y)
+        if ROLLOUT_NAME_RE.search(capture) and ROLLOUT_NAME_RE.search(live):
+            mapping.setdefault(("str", _subst_paths(capture, list(pairs))), live)
     elif isinstance(capture, list) and isinstance(live, list):
         for x, y in zip(capture, live):
-            _align_uuids(x, y, mapping)
+            _align_uuids(x, y, mapping, pairs)
     elif isinstance(capture, dict) and isinstance(live, dict):
         for k in capture.keys() & live.keys():
-            _align_uuids(capture[k], live[k], mapping)
+            _align_uuids(capture[k], live[k], mapping, pairs)
 
 
 # "Duration: 0.0082 seconds" in the <user_shell_command> record of thread/shellCommand
@@ -528,7 +539,7 @@ def run_side(which: str, sc: Scenario, transcript: list[dict]) -> Side:
 
 
 def _replay(session: Session, transcript: list[dict], pairs: list[tuple[str, str]], side: Side) -> None:
-    mapping: dict[str, str] = {}
+    mapping: dict = {}
     capture_s2c: list[dict] = []
     cap_by_key: dict[tuple, list[dict]] = {}
     for entry in transcript:
@@ -554,7 +565,7 @@ def _replay(session: Session, transcript: list[dict], pairs: list[tuple[str, str
             live_counts[k] += 1
             cands = cap_by_key.get(k, [])
             if k[0] != "notification" and i < len(cands):
-                _align_uuids(cands[i], m, mapping)
+                _align_uuids(cands[i], m, mapping, pairs)
 
     for entry in transcript:
         msg = entry["msg"]
@@ -779,6 +790,9 @@ class Result:
     ref: Side
     ours: Side
 
+    def fidelity(self) -> list[str]:
+        return replay_fidelity(load_transcript(self.scenario.name), self.ref)
+
     def aspects(self) -> list[str]:
         return ["server_messages", "model_requests", "rollout", "output_deltas"]
 
@@ -814,6 +828,34 @@ class Result:
                 parts.append(f"[{side.which}] {n}")
             parts.append(f"[{side.which}] exit code {side.exit_code}")
         return "\n".join(parts)
+
+
+def replay_fidelity(transcript: list[dict], side: Side) -> list[str]:
+    """Guards the replay itself: every request of the capture must get the same kind of answer
+    (result, or error with the same code) from the live reference as in the capture, and every
+    server request of the capture must have been sent. (If the id substitution broke, both sides
+    could fail the same way and compare equal.)"""
+    cap = {m["msg"]["id"]: m["msg"] for m in transcript
+           if m["dir"] == "s2c" and "id" in m["msg"] and "method" not in m["msg"]}
+    live = {m["msg"]["id"]: m["msg"] for m in side.raw_transcript
+            if m["dir"] == "s2c" and "id" in m["msg"] and "method" not in m["msg"]}
+
+    def kind(m: dict | None) -> str:
+        if m is None:
+            return "no response"
+        if "error" in m:
+            return f"error {m['error'].get('code')}"
+        return "result"
+
+    out = [f"response {rid}: capture {kind(m)}, live {kind(live.get(rid))}"
+           for rid, m in cap.items() if kind(m) != kind(live.get(rid))]
+    cap_reqs = Counter(m["msg"]["method"] for m in transcript
+                       if m["dir"] == "s2c" and "method" in m["msg"] and "id" in m["msg"])
+    live_reqs = Counter(m["msg"]["method"] for m in side.raw_transcript
+                        if m["dir"] == "s2c" and "method" in m["msg"] and "id" in m["msg"])
+    if cap_reqs != live_reqs:
+        out.append(f"server requests: capture {dict(cap_reqs)}, live {dict(live_reqs)}")
+    return out
 
 
 def run_scenario(name: str, *, parallel: bool = True) -> Result:
