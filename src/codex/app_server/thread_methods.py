@@ -145,6 +145,9 @@ def thread_object(svc: Any, t: Any, *, include_turns: bool = False,
     meta = _latest_meta(lines, s.thread_id) or {}
     first_meta = next((p for k, p in lines if k == "session_meta"), {})
     base["forkedFromId"] = first_meta.get("forked_from_id") if first_meta.get("id") == s.thread_id else None
+    created = _epoch(first_meta.get("timestamp")) if first_meta.get("id") == s.thread_id else None
+    if created:
+        base["createdAt"] = created
     if not base.get("preview"):
         base["preview"] = t.preview or _first_user_message(lines)
     base["gitInfo"] = _git_v2(meta.get("git")) if meta.get("git") else base.get("gitInfo")
@@ -301,7 +304,22 @@ async def thread_resume(params: dict[str, Any], svc: Any, conn: Any) -> Any:
     if not params.get("path"):
         _check_id(tid, "session")
     was_loaded = tid in svc.threads
+    if not was_loaded and not params.get("cwd"):
+        # the thread goes on where it ran (its last turn's cwd, else its session's)
+        src = params.get("path") or (_find_path(svc, tid) if tid else None)
+        src_lines = _rollout_lines(src)
+        ctx = _last_turn_context(src_lines)
+        first = next((p for k, p in src_lines if k == "session_meta"), {})
+        cwd = (ctx or {}).get("cwd") or first.get("cwd")
+        if isinstance(cwd, str) and os.path.isabs(cwd) and os.path.isdir(cwd):
+            params = dict(params, cwd=cwd)
+    seen = conn.server.state.setdefault("threads_seen", set())
     result = await svc.thread_resume(params)
+    rid = result["thread"]["id"]
+    if not was_loaded and rid not in seen:
+        # a thread this server never had loaded: notLoaded -> idle, before the answer
+        _broadcast(conn, rid, "thread/status/changed", {"threadId": rid, "status": {"type": "idle"}})
+    seen.add(rid)
     t = svc.threads.get(result["thread"]["id"])
     if t is None:
         return result
@@ -400,8 +418,10 @@ async def thread_turns_list(params: dict[str, Any], svc: Any, conn: Any) -> Any:
         except (ValueError, TypeError, AttributeError, KeyError):
             raise RpcError(f"invalid cursor: {cursor}", INVALID_REQUEST) from None
     limit = params.get("limit")
+    if isinstance(limit, int):
+        limit = max(1, limit)
     next_cursor = None
-    if isinstance(limit, int) and limit > 0 and len(ordered) > limit:
+    if isinstance(limit, int) and len(ordered) > limit:
         ordered = ordered[:limit]
         next_cursor = json.dumps({"turnId": ordered[-1]["id"], "includeAnchor": False},
                                  separators=(",", ":"))
@@ -689,14 +709,21 @@ def _summary_git(git: Any) -> dict[str, Any] | None:
 # -- rollback, fork ----------------------------------------------------------------------------
 
 
-def _token_count_event(t: Any, *, rate_limits: bool) -> dict[str, Any] | None:
+_ZERO_USAGE = {"input_tokens": 0, "cached_input_tokens": 0, "output_tokens": 0,
+               "reasoning_output_tokens": 0, "total_tokens": 0}
+
+
+def _token_count_event(t: Any, *, rate_limits: bool, always: bool = False) -> dict[str, Any] | None:
     """A token_count whose `last` usage is the estimated size of the (edited) history, as the
-    reference reports after a rollback, a fork or a resume."""
+    reference reports after a rollback, a fork or a resume (`always`: also when no usage is
+    known yet, with zero totals)."""
     from codex.core.compact import estimate_tokens
     s = t.session
     info = s.token_info
     if not isinstance(info, dict):
-        return None
+        if not always:
+            return None
+        info = {"total_token_usage": dict(_ZERO_USAGE)}
     st = s.settings
     try:
         est = estimate_tokens(st.instructions(), s.history)
@@ -707,7 +734,8 @@ def _token_count_event(t: Any, *, rate_limits: bool) -> dict[str, Any] | None:
     new_info = {"total_token_usage": info.get("total_token_usage"), "last_token_usage": zero,
                 "model_context_window": info.get("model_context_window", st.model_context_window)}
     ev: dict[str, Any] = {"type": "token_count", "info": new_info, "rate_limits": None}
-    if rate_limits:
+    # rate limits are known once a model response came in this process
+    if rate_limits and (s.rate_limits is not None or getattr(s, "turn_count", 0) > 0):
         ev["rate_limits"] = s.rate_limits or {
             "limit_id": "codex", "limit_name": None, "primary": None, "secondary": None,
             "credits": None, "plan_type": None, "rate_limit_reached_type": None}
@@ -715,8 +743,9 @@ def _token_count_event(t: Any, *, rate_limits: bool) -> dict[str, Any] | None:
 
 
 async def _notify_token_usage(svc: Any, t: Any, turn_id: str, *, rate_limits: bool,
-                              record: bool, conn: Any = None, later: bool = False) -> None:
-    ev = _token_count_event(t, rate_limits=rate_limits)
+                              record: bool, conn: Any = None, later: bool = False,
+                              always: bool = False) -> None:
+    ev = _token_count_event(t, rate_limits=rate_limits, always=always)
     if ev is None:
         return
     t.session.token_info = ev["info"]
@@ -774,7 +803,7 @@ async def thread_rollback(params: dict[str, Any], svc: Any, conn: Any) -> Any:
         raise RpcError("Cannot rollback while a turn is in progress.", INVALID_REQUEST)
     s = t.session
     s.history = _drop_last_user_turns(s.history, n)
-    await _notify_token_usage(svc, t, new_turn_id(), rate_limits=True, record=True)
+    await _notify_token_usage(svc, t, new_turn_id(), rate_limits=True, record=True, always=True)
     _record(t, ("event_msg", {"type": "thread_rolled_back", "num_turns": n}))
     await _flush(t)
     import time as _time
@@ -822,7 +851,8 @@ async def thread_fork(params: dict[str, Any], svc: Any, conn: Any) -> Any:
     conn.server.state.setdefault("thread_subscribers", {}).setdefault(t.session.thread_id, set()).add(conn)
     turns = result["thread"]["turns"]
     last_turn = turns[-1]["id"] if turns else ""
-    await _notify_token_usage(svc, t, last_turn, rate_limits=False, record=False, conn=conn, later=True)
+    await _notify_token_usage(svc, t, last_turn, rate_limits=False, record=False, conn=conn, later=True,
+                              always=True)
     started = dict(result["thread"])
     started["turns"] = []
     conn.after_response(lambda: conn.notify("thread/started", {"thread": started}))
@@ -1222,6 +1252,8 @@ def register_methods(registry: Any) -> None:
         async def handler(params: Any, conn: Any) -> Any:
             from .server import JsonRpcError
             svc = await get_service(conn)
+            # threads this server has had loaded (a resume of one of those is no status change)
+            conn.server.state.setdefault("threads_seen", set()).update(svc.threads.keys())
             p = dict(params or {})
             info = getattr(conn, "client_info", None) or {}
             if svc.source != "exec" and isinstance(info, dict) and info.get("name"):
