@@ -332,3 +332,32 @@ def test_uuid_errors():
     assert u("abc") == "invalid length: expected length 32 for simple format, found 3"
     assert u("01a20b4a-76ea-79a1-a3a5") == "invalid group count: expected 5, found 4"
     assert u(TID + "ff") == "invalid group length in group 4: expected 12, found 14"
+
+
+def test_resume_loaded_thread_inject_validation(tmp_path):
+    # answers as codex 0.136.0 gave them for a thread resumed from a rollout
+    home = _home(tmp_path)
+    _place_rollout(home)
+
+    async def fn(c):
+        resumed = await c.request("thread/resume", {"threadId": TID})
+        errs = []
+        for items in ([1], [None], [[1]], [], [{"type": "message", "role": "user", "content": "x"}]):
+            with pytest.raises(JsonRpcError) as e:
+                await c.request("thread/inject_items", {"threadId": TID, "items": items})
+            errs.append(e.value.message)
+        ok = await c.request("thread/inject_items", {"threadId": TID, "items": [{"type": "bogus"}]})
+        return resumed, errs, ok
+
+    resumed, errs, ok = _run(home, fn)
+    th = resumed["thread"]
+    assert th["preview"] == "Say hello." and th["createdAt"] == 1795485759
+    assert [t["id"] for t in th["turns"]] == [T1] and resumed["initialTurnsPage"] is None
+    assert errs == [
+        "items[0] is not a valid response item: invalid type: integer `1`, expected internally tagged enum ResponseItem",
+        "items[0] is not a valid response item: invalid type: null, expected internally tagged enum ResponseItem",
+        "items[0] is not a valid response item: invalid type: integer `1`, expected variant identifier",
+        "items must not be empty",
+        "items[0] is not a valid response item: invalid type: string \"x\", expected a sequence",
+    ]
+    assert ok == {}

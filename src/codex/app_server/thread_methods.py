@@ -527,13 +527,46 @@ async def thread_goal_clear(params: dict[str, Any], svc: Any, conn: Any) -> Any:
 # -- history edits, settings -------------------------------------------------------------------
 
 
+def _serde_unexpected(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean `{str(value).lower()}`"
+    if isinstance(value, int):
+        return f"integer `{value}`"
+    if isinstance(value, float):
+        return f"floating point `{value}`"
+    if isinstance(value, str):
+        return f"string {json.dumps(value)}"
+    if isinstance(value, list):
+        return "sequence"
+    return "map"
+
+
+def _response_item_problem(item: Any) -> str | None:
+    """serde's complaint about a value that is not a ResponseItem (unknown `type`s are the
+    `Other` variant, accepted)."""
+    if isinstance(item, list) and item and not isinstance(item[0], str):
+        return f"invalid type: {_serde_unexpected(item[0])}, expected variant identifier"
+    if not isinstance(item, dict):
+        return f"invalid type: {_serde_unexpected(item)}, expected internally tagged enum ResponseItem"
+    if "type" not in item:
+        return "missing field `type`"
+    if item.get("type") == "message" and "content" in item and not isinstance(item["content"], list):
+        return f"invalid type: {_serde_unexpected(item['content'])}, expected a sequence"
+    return None
+
+
 @_method("thread/inject_items")
 async def thread_inject_items(params: dict[str, Any], svc: Any, conn: Any) -> Any:
     t = _loaded(svc, params)
     items = params.get("items") or []
-    for item in items:
-        if not isinstance(item, dict):
-            raise RpcError("items must be Responses API items", INVALID_REQUEST)
+    if not items:
+        raise RpcError("items must not be empty", INVALID_REQUEST)
+    for i, item in enumerate(items):
+        problem = _response_item_problem(item)
+        if problem is not None:
+            raise RpcError(f"items[{i}] is not a valid response item: {problem}", INVALID_REQUEST)
     for item in items:
         t.session.history.append(dict(item))
     _record(t, *[("response_item", dict(i)) for i in items])
