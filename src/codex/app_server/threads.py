@@ -184,6 +184,8 @@ class ThreadService:
                            sandbox_mode=sandbox_mode_from_v2(params.get("sandbox")),
                            approval_policy=approval, ephemeral=bool(params.get("ephemeral")),
                            originator=self.originator, source=self.source)
+        if params.get("_userAgentSuffix"):
+            settings.ua_suffix = params["_userAgentSuffix"]
         if params.get("_originator"):
             settings.originator = params["_originator"]
             settings.client_version = params.get("_client_version")

@@ -450,7 +450,9 @@ class Session:
         return initial_context.context_items(
             cwd=s.cwd, sandbox_mode=s.sandbox_mode, approval_policy=s.approval_policy,
             network_access=network, writable_roots=writable,
-            skills=skills.codex_home_skills(s.codex_home), agents_md=docs, date=date, timezone=tz)
+            skills=skills.codex_home_skills(s.codex_home), agents_md=docs, date=date, timezone=tz,
+            developer_instructions=raw.get("developer_instructions")
+            if isinstance(raw.get("developer_instructions"), str) else None)
 
 
 def sandbox_policy_json(policy: Any) -> dict[str, Any]:

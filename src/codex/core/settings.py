@@ -33,6 +33,7 @@ class SessionSettings:
     source: str = "exec"
     thread_source: str | None = "user"
     client_version: str | None = None            # app-server clients: clientInfo.version
+    ua_suffix: str | None = None                 # `codex mcp-server`: "<mcp client>; <version>"
     dynamic_tools: list[dict[str, Any]] = field(default_factory=list)   # thread/start dynamicTools
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     timezone: str | None = None

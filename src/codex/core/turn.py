@@ -326,7 +326,9 @@ class Turn:
             turn_meta = dict(turn_meta, request_kind=request_kind)
             if compaction is not None:
                 turn_meta["compaction"] = compaction
-        if st.source == "exec":
+        if st.ua_suffix is not None:
+            ua = R.user_agent(st.originator, st.ua_suffix, st.environ)
+        elif st.source == "exec":
             ua = R.user_agent(st.originator, f"codex_exec; {R.CLI_VERSION}", st.environ)
         elif st.client_version is not None:
             ua = R.user_agent(st.originator, f"{st.originator}; {st.client_version}", st.environ)

@@ -388,6 +388,10 @@ class McpServer:
     async def _codex_session(self, rid: Any, prompt: str, start: dict[str, Any], explicit_sandbox: bool) -> None:
         """`run_codex_tool_session`: a new thread, its first turn under the tools/call id."""
         client = await self.client()
+        info = self.client_info or {}
+        if info.get("name"):
+            # the reference's user agent ends with the MCP client's `(<name>; <version>)`
+            start = dict(start, _userAgentSuffix=f"{info.get('name')}; {info.get('version', '')}")
         try:
             response = await client.request("thread/start", start)
         except Exception as exc:  # noqa: BLE001

@@ -30,7 +30,8 @@ def compose_prompt(prompt: str | None, stdin_text: str | None = None) -> str:
 def context_items(*, cwd: str, sandbox_mode: str = "read-only", approval_policy: str = "never",
                   network_access: bool | None = None, writable_roots: Iterable[str] | None = None,
                   skills: Iterable[Any] = (), agents_md: str | None = None, shell: str = "bash",
-                  date: str | None = None, timezone: str | None = None) -> list[dict[str, Any]]:
+                  date: str | None = None, timezone: str | None = None,
+                  developer_instructions: str | None = None) -> list[dict[str, Any]]:
     """The developer message and the user context message (everything before the prompt)."""
     from . import environment, permissions
     from .agents_md import agents_md_message_text
@@ -41,6 +42,10 @@ def context_items(*, cwd: str, sandbox_mode: str = "read-only", approval_policy:
         permissions.default_writable_roots(cwd) if mode == "workspace-write" else [])
     dev = [permissions.permissions_instructions(mode, approval_policy, network_access=network_access,
                                                 writable_roots=roots)]
+    if developer_instructions:
+        # config `developer_instructions` (and the MCP tool's `developer-instructions`) sit
+        # between the permissions and the skills, as 0.136.0 sends them
+        dev.append(developer_instructions)
     sk = skills_instructions(skills)
     if sk:
         dev.append(sk)
