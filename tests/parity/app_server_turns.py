@@ -634,13 +634,11 @@ def _describe(msg: dict) -> str:
 # messages around them is not fixed (seen to move between runs of the reference itself).
 # They are moved to the end, in a stable order. See canonical_server_messages.
 FLOATING_METHODS = {
-    # the remote-control watcher reports its status when the first thread starts, racing the
-    # thread/start response and thread/started
+    # the remote-control watcher reports its status once, from its own task, when the first thread
+    # starts: in mcp_tools (where the MCP startup notifications come at the same time) it lands
+    # before or after the thread/start response, thread/started and mcpServer/startupStatus/updated
     "remoteControl/status/changed",
-    # the config warning is sent by a startup task after initialize; it races `initialized`
-    "configWarning",
 }
-
 # Items that run concurrently with the model stream (their completion races it).
 NON_TOOL_ITEMS = {"userMessage", "agentMessage", "reasoning", "plan", "contextCompaction", "hookPrompt",
                   "enteredReviewMode", "exitedReviewMode"}
@@ -666,10 +664,12 @@ def _commutes_back(later: dict, earlier: dict) -> bool:
         after its approval round trip (request, serverRequest/resolved, the non-idle
         thread/status/changed pair; turn_shell_approval_decline under load). They are moved back
         to right after the tool's item/started;
-      * a tool's item/completed is emitted by the tool's own task and races the agent message
-        streamed meanwhile (item/started + deltas): the `sleep 2` of turn_steer ends while the
-        steered answer streams, and even after a short command the reference sends the
-        command's item/completed after the follow-up answer's item/started."""
+      * a tool's item/completed is emitted by the tool's own task and races the deltas of the
+        agent message streamed meanwhile: the `sleep 2` of turn_steer ends while the steered
+        answer streams (seen after its 1st, 2nd and 3rd delta). Not past the answer's item/started:
+        the reference was seen to send a command's item/completed after the follow-up answer's
+        item/started in every run (turn_shell_never, turn_shell_approval_accept, turn_steer,
+        turn_dynamic_tool, 3 parallel pairs each), so that order is compared."""
     if "id" in later:
         return False
     if later.get("method") in USAGE_METHODS and (
@@ -680,8 +680,7 @@ def _commutes_back(later: dict, earlier: dict) -> bool:
         return True
     if "id" in earlier:
         return False
-    if _is_tool_completed(later) and (earlier.get("method") == "item/agentMessage/delta" or (
-            earlier.get("method") == "item/started" and (_item_of(earlier) or {}).get("type") == "agentMessage")):
+    if _is_tool_completed(later) and earlier.get("method") == "item/agentMessage/delta":
         return True
     return False
 
