@@ -70,6 +70,9 @@ def scenario_runs(request):
     except ReferenceUnavailable:
         yield {}                           # each test is skipped (or failed) by the marker
         return
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        yield {}                           # xdist: each worker runs its own tests' scenarios lazily
+        return
     jobs = int(os.environ.get("CODEX_APPSERVER_JOBS", "2"))
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="appserver-scenario")
     futures: dict[str, Future] = {n: pool.submit(ast.run_scenario, n) for n in names}
