@@ -361,3 +361,38 @@ def test_resume_loaded_thread_inject_validation(tmp_path):
         "items[0] is not a valid response item: invalid type: string \"x\", expected a sequence",
     ]
     assert ok == {}
+
+
+def test_unsubscribe_keeps_the_thread_loaded(tmp_path):
+    # as codex 0.136.0: unsubscribed threads stay loaded; a resume asking for another cwd reloads
+    home = _home(tmp_path)
+    _place_rollout(home)
+    other = tmp_path / "other"
+    other.mkdir()
+
+    async def fn(c):
+        out = [await c.request("thread/resume", {"threadId": TID})]
+        out.append(await c.request("thread/unsubscribe", {"threadId": TID}))
+        out.append(await c.request("thread/unsubscribe", {"threadId": TID}))
+        out.append(await c.request("thread/loaded/list", {}))
+        out.append(await c.request("thread/resume", {"threadId": TID, "cwd": str(other)}))
+        with pytest.raises(JsonRpcError) as e:
+            await c.request("thread/fork", {"threadId": TID, "path": str(tmp_path / "none.jsonl")})
+        out.append(e.value.message)
+        events = []
+        while True:
+            try:
+                events.append(await c.next_event(0.5))
+            except (asyncio.TimeoutError, TimeoutError):
+                break
+        return out, events
+
+    out, events = _run(home, fn)
+    assert out[1] == {"status": "unsubscribed"} and out[2] == {"status": "notSubscribed"}
+    assert out[3]["data"] == [TID]
+    assert out[4]["cwd"] == str(other)
+    assert out[5] == f"failed to resolve rollout path `{tmp_path / 'none.jsonl'}`: No such file or directory (os error 2)"
+    statuses = [e.params["status"]["type"] for e in events
+                if getattr(e, "method", "") == "thread/status/changed"]
+    assert statuses == ["idle", "notLoaded", "idle"]
+    assert [e.method for e in events].count("thread/goal/cleared") == 2

@@ -300,9 +300,24 @@ def _last_turn_context(lines: list[tuple[str, dict[str, Any]]]) -> dict[str, Any
 
 @_method("thread/resume")
 async def thread_resume(params: dict[str, Any], svc: Any, conn: Any) -> Any:
+    """A thread still loaded (unsubscribed threads stay loaded) is joined as it is, unless a
+    different cwd is asked for and nobody else is subscribed: then it is reloaded (notLoaded,
+    then idle). A thread loaded from its rollout goes on in the cwd it ran in."""
     tid = params.get("threadId")
     if not params.get("path"):
         _check_id(tid, "session")
+    seen = conn.server.state.setdefault("threads_seen", set())
+    reloaded = False
+    current = svc.threads.get(tid)
+    if current is not None and params.get("cwd") \
+            and os.path.abspath(params["cwd"]) != current.session.settings.cwd \
+            and not _running(current):
+        others = set(conn.server.state.get("thread_subscribers", {}).get(tid) or ()) - {conn}
+        if not others:
+            svc.threads.pop(tid, None)
+            await current.session.shutdown()
+            _broadcast(conn, tid, "thread/status/changed", {"threadId": tid, "status": {"type": "notLoaded"}})
+            reloaded = True
     was_loaded = tid in svc.threads
     if not was_loaded and not params.get("cwd"):
         # the thread goes on where it ran (its last turn's cwd, else its session's)
@@ -313,14 +328,13 @@ async def thread_resume(params: dict[str, Any], svc: Any, conn: Any) -> Any:
         cwd = (ctx or {}).get("cwd") or first.get("cwd")
         if isinstance(cwd, str) and os.path.isabs(cwd) and os.path.isdir(cwd):
             params = dict(params, cwd=cwd)
-    seen = conn.server.state.setdefault("threads_seen", set())
     result = await svc.thread_resume(params)
     rid = result["thread"]["id"]
-    if not was_loaded and rid not in seen:
-        # a thread this server never had loaded: notLoaded -> idle, before the answer
+    if not was_loaded and (rid not in seen or reloaded):
+        # notLoaded -> idle, before the answer
         _broadcast(conn, rid, "thread/status/changed", {"threadId": rid, "status": {"type": "idle"}})
     seen.add(rid)
-    t = svc.threads.get(result["thread"]["id"])
+    t = svc.threads.get(rid)
     if t is None:
         return result
     lines = _rollout_lines(t.session.rollout_path)
@@ -332,32 +346,36 @@ async def thread_resume(params: dict[str, Any], svc: Any, conn: Any) -> Any:
             result["reasoningEffort"] = ctx["effort"]
         if not t.preview:
             t.preview = _first_user_message(lines)
+    else:
+        await _flush(t)
+        lines = _rollout_lines(t.session.rollout_path)
     result["thread"] = thread_object(svc, t, include_turns=True, lines=lines)
     result["initialTurnsPage"] = None
-    if not was_loaded:
-        turns = result["thread"]["turns"]
-        await _notify_token_usage(svc, t, turns[-1]["id"] if turns else "", rate_limits=False,
-                                  record=False, conn=conn, later=True)
-        tid = t.session.thread_id
-        store = _goal_store(svc)
-        try:
-            row = store.get(tid)
-        finally:
-            store.close()
-        if row is None:
-            conn.after_response(lambda: _broadcast(conn, tid, "thread/goal/cleared", {"threadId": tid}))
+    turns = result["thread"]["turns"]
+    await _notify_token_usage(svc, t, turns[-1]["id"] if turns else "", rate_limits=False,
+                              record=False, conn=conn, later=True)
+    store = _goal_store(svc)
+    try:
+        row = store.get(rid)
+    finally:
+        store.close()
+    if row is None:
+        conn.after_response(lambda: _broadcast(conn, rid, "thread/goal/cleared", {"threadId": rid}))
     return result
 
 
 @_method("thread/unsubscribe")
 async def thread_unsubscribe(params: dict[str, Any], svc: Any, conn: Any) -> Any:
-    """The unsubscribing connection leaves the thread's subscribers first: it gets no
-    `thread/closed` (the reference sends that to the subscribers that remain)."""
+    """The connection stops getting the thread's notifications; the thread stays loaded (as
+    0.136.0: still in thread/loaded/list, resumed as it is)."""
     tid = _check_id(params.get("threadId"))
+    if tid not in svc.threads:
+        return {"status": "notLoaded"}
     subs = conn.server.state.get("thread_subscribers", {}).get(tid)
-    if subs is not None:
-        subs.discard(conn)
-    return await svc.thread_unsubscribe(params)
+    if subs is None or conn not in subs:
+        return {"status": "notSubscribed"}
+    subs.discard(conn)
+    return {"status": "unsubscribed"}
 
 
 # -- names, turns ----------------------------------------------------------------------------
@@ -851,6 +869,9 @@ async def thread_fork(params: dict[str, Any], svc: Any, conn: Any) -> Any:
     path = params.get("path") or None
     if path is None:
         _check_id(tid, "session")
+    elif not os.path.exists(path):
+        raise RpcError(f"failed to resolve rollout path `{path}`: No such file or directory (os error 2)",
+                       INVALID_REQUEST)
     src = svc.threads.get(tid)
     if path is None:
         if src is not None:
