@@ -682,6 +682,12 @@ def _thread_settings(svc: Any, t: Any) -> dict[str, Any]:
     from .threads import sandbox_v2
     st = t.session.settings
     overrides = getattr(t, "_settings_overrides", {})
+    mode = getattr(t.session, "collaboration_mode", None) or "default"
+    if "developer_instructions" in overrides:
+        instructions = overrides["developer_instructions"]
+    else:
+        get = getattr(t.session, "collaboration_instructions", None)
+        instructions = get(mode) if callable(get) else None
     return {
         "cwd": st.cwd, "approvalPolicy": st.approval_policy, "approvalsReviewer": "user",
         "sandboxPolicy": sandbox_v2(st.sandbox_policy.to_json()),
@@ -689,9 +695,9 @@ def _thread_settings(svc: Any, t: Any) -> dict[str, Any]:
                                     else {"id": ":" + st.sandbox_mode, "extends": None}),
         "model": st.model, "modelProvider": st.provider_id, "serviceTier": overrides.get("serviceTier"),
         "effort": st.reasoning_effort, "summary": overrides.get("summary"),
-        "collaborationMode": {"mode": "default", "settings": {
+        "collaborationMode": {"mode": mode, "settings": {
             "model": st.model, "reasoning_effort": st.reasoning_effort,
-            "developer_instructions": None}},
+            "developer_instructions": instructions}},
         "personality": getattr(st, "personality", None),
     }
 
@@ -707,6 +713,23 @@ async def thread_settings_update(params: dict[str, Any], svc: Any, conn: Any) ->
             ov[k] = params[k]
     if params.get("sandboxPolicy") is not None:
         t.explicit_sandbox = True
+    cm = params.get("collaborationMode")
+    if isinstance(cm, dict) and cm.get("mode"):
+        # the mode's settings (model, effort, developer instructions) win for later turns
+        cms = cm.get("settings") or {}
+        overrides = {}
+        if cms.get("model"):
+            overrides["model"] = cms["model"]
+        _apply_turn_overrides(t.session.settings, overrides)
+        t.session.settings.reasoning_effort = cms.get("reasoning_effort")
+        if cm["mode"] != getattr(t.session, "collaboration_mode", "default"):
+            t.session.collaboration_mode = cm["mode"]
+            t.session.collaboration_changed = True
+        if cms.get("developer_instructions") is not None:
+            ov["developer_instructions"] = cms["developer_instructions"]
+        else:
+            # the mode's built-in instructions (only Plan mode's are bundled with the core)
+            ov.pop("developer_instructions", None)
     tid = t.session.thread_id
     note = {"threadId": tid, "threadSettings": _thread_settings(svc, t)}
     conn.after_response(lambda: _broadcast(conn, tid, "thread/settings/updated", note))
