@@ -37,9 +37,9 @@ pytestmark = [pytest.mark.reference]
 # `scripts/appserver_diff.py SCENARIO --summary` lists them as they are now.
 KNOWN_DIFFERENCES: dict[str, str] = {
     "turn_steer": (
-        "the running command's item/completed comes right after the first response's "
-        "account/rateLimits/updated, before the steered userMessage items (reference: after them, "
-        "with the follow-up answer)"),
+        "the running `sleep 2` command's item/completed comes right after the first response's "
+        "account/rateLimits/updated, before the steered userMessage item/started+completed "
+        "(reference: after them and after the follow-up answer's item/started[agentMessage])"),
     "thread_goal": (
         "thread/goal/set starts no goal continuation turns (reference: 4 turns of "
         "thread/status/changed, turn/started, agentMessage items, thread/tokenUsage/updated, "
