@@ -17,6 +17,7 @@ The mock model is the capture driver's marker model (`marker_model.py`).
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import threading
@@ -280,10 +281,15 @@ def _drive(name: str, which: str, capture: list[dict], env: RefEnv) -> ReplayRes
 # ---------------------------------------------------------------------------------------------
 
 
+_ABORTED_AFTER = re.compile(r"aborted by user after \d+(?:\.\d+)?s")
+
+
 def normalized(transcript: list[dict]) -> list[dict]:
-    """UUIDs numbered by first appearance, times / durations / pids masked."""
+    """UUIDs numbered by first appearance, times / durations / pids masked (and the elapsed
+    time of an aborted call, which depends on when the client's cancel arrived)."""
     n = Normalizer()
-    return json.loads(n.text(json.dumps(transcript)))
+    text = _ABORTED_AFTER.sub("aborted by user after <DURATION>s", json.dumps(transcript))
+    return json.loads(n.text(text))
 
 
 def protocol_messages(transcript: list[dict]) -> list[dict]:

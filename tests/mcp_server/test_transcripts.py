@@ -96,8 +96,6 @@ def test_patch_approval_protocol():
     assert "patch_apply_begin" in kinds and "patch_apply_end" in kinds
 
 
-@pytest.mark.xfail(reason="core: apply_patch is auto-approved under untrusted+workspace-write; "
-                          "no FileChange items / turn_diff events", strict=False)
 def test_patch_approval_transcript_identical():
     name = "mcp_patch_approval_approved"
     _assert_same(load_transcript(name), _ours(name).transcript)
@@ -119,11 +117,16 @@ def test_cancel_protocol():
     assert set(aborted[0]) == {"type", "turn_id", "reason", "completed_at", "duration_ms"}
 
 
-@pytest.mark.xfail(reason="core: an interrupted turn kills the command and records no aborted "
-                          "function_call_output / <turn_aborted> message / token_count", strict=False)
 def test_cancel_transcript_identical():
     name = "mcp_codex_cancel"
-    _assert_same(load_transcript(name), _ours(name).transcript)
+    capture = load_transcript(name)
+    # the capture ends with the `sleep 30` command's exec_command_end, sent when the process
+    # exits 30 s after the cancel (the turn is aborted, the process is not killed); the replay
+    # does not wait that long, so the comparison stops before it (the background end itself is
+    # covered by tests/core/test_turn_loop.py)
+    last = capture[-1]["msg"]
+    assert last.get("method") == "codex/event" and last["params"]["msg"]["type"] == "exec_command_end"
+    _assert_same(capture[:-1], _ours(name).transcript)
 
 
 def _variant(answer: dict, *, truncate: bool = False) -> list[dict]:
@@ -285,8 +288,6 @@ def test_reply_during_a_running_turn_joins_it():
     assert any(p["msg"]["type"] == "user_message" and p["msg"]["message"] == "Say hi." for p in reply_events)
 
 
-@pytest.mark.xfail(reason="core: a thread does not start its configured MCP servers (codex.mcp.core_bridge "
-                          "is not wired into the session), so no mcp_startup_* events", strict=False)
 def test_configured_mcp_server_startup_events():
     """Probed on the reference with `[mcp_servers.broken] command = "/nonexistent/mcp-server"`."""
     import copy

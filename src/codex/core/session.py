@@ -113,6 +113,8 @@ class Session:
         self._interrupt_ack: asyncio.Future | None = None
         self.collaboration_mode = "default"
         self.mcp: Any = None
+        # unified-exec process id -> what its (later) ExecCommandEnd needs
+        self.exec_sessions: dict[int, tuple] = {}
         self.collaboration_changed = False
         self.approved_commands: set[tuple[str, ...]] = set()
         self.pending_input: list[list[dict[str, Any]]] = []

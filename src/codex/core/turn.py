@@ -93,6 +93,10 @@ class Turn:
         date, tz = local_date_and_tz()
         if st.timezone:
             tz = st.timezone
+        if s.mcp is not None:
+            # MCP servers still starting are waited for (up to their startup timeout) before
+            # the turn starts, as the reference does
+            self._mcp_tools = await s.mcp.tools()
         await self.emit_recorded({
             "type": "task_started", "turn_id": self.turn_id, "started_at": int(self.started),
             "model_context_window": st.model_context_window,
@@ -118,9 +122,7 @@ class Turn:
         if not st.ephemeral:
             from codex.git import cli as gitcli
             self._workspaces = await gitcli.workspace_metadata(st.cwd)
-        if s.mcp is not None:
-            # servers still starting are waited for up to their startup timeout
-            self._mcp_tools = await s.mcp.tools()
+
         s.turn_count += 1
         error: str | None = None
         s.active_turn = self
@@ -436,7 +438,8 @@ class Turn:
     async def _item_added(self, item: Any, item_id: Any, active: dict[str, dict[str, Any]]) -> None:
         key = item_id if isinstance(item_id, str) else ""
         if isinstance(item, P.Message) and item.role == "assistant":
-            ti: dict[str, Any] = {"type": "AgentMessage", "id": key or new_item_id(), "content": []}
+            ti: dict[str, Any] = {"type": "AgentMessage", "id": key or new_item_id(),
+                                  "content": [{"type": "Text", "text": ""}]}
             phase = getattr(item, "phase", msgspec.UNSET)
             if isinstance(phase, str):
                 ti["phase"] = phase
@@ -536,6 +539,7 @@ class Turn:
                       "mcp": s.mcp, "mcp_turn_metadata": self._mcp_meta(),
                       "turn_diff": self.turn_diff_tracker(),
                       "settings": st, "request_user_input": self._ask_user,
+                      "exec_sessions": s.exec_sessions,
                       "ask": self._ask})
 
     def _mcp_meta(self) -> dict[str, Any]:

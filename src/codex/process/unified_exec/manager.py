@@ -422,6 +422,10 @@ class UnifiedExecProcessManager:
         self.on_exit = on_exit
         self.deterministic_ids = deterministic_ids
         self._store = _Store()
+        # process id -> callback(exit_code, transcript) for a process that outlived its
+        # exec_command call (the core's background ExecCommandEnd); a poll that sees the exit
+        # takes the callback away first
+        self.exit_callbacks: dict[int, Callable[[int | None, bytes], None]] = {}
 
     # -- ids ------------------------------------------------------------------------------------
     def allocate_process_id(self) -> int:
@@ -478,8 +482,7 @@ class UnifiedExecProcessManager:
             if victim is not None:
                 pruned = store.remove(victim)
         store.processes[process_id] = ProcessEntry(process, process_id, list(command), tty, started, call_id)
-        if self.on_exit is not None:
-            process.handle.loop.create_task(self._exit_watcher(process, process_id))
+        process.handle.loop.create_task(self._exit_watcher(process, process_id))
         if pruned is not None:
             pruned.process.terminate()
         n = len(store.processes)
@@ -499,6 +502,9 @@ class UnifiedExecProcessManager:
             pass
         if self.on_exit is not None:
             self.on_exit(process_id, process.exit_code, process.transcript.to_bytes())
+        callback = self.exit_callbacks.pop(process_id, None)
+        if callback is not None:
+            callback(process.exit_code, process.transcript.to_bytes())
 
     def _refresh(self, process_id: int) -> tuple[str, int | None]:
         """("alive"|"exited"|"unknown", exit_code); an exited process leaves the store."""

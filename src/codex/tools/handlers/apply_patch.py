@@ -56,19 +56,24 @@ async def run_verified(action: Any, call: ToolCall, ctx: ToolContext) -> ToolOut
     changes = changes_json(action)
     targets = list(action.changes)
     targets += [c.move_path for c in action.changes.values() if getattr(c, "move_path", None)]
-    auto_approved = True
-    # the item exists from here on (the reference starts it before any approval)
-    await ctx.send({"type": "item_started", "thread_id": ctx.thread_id, "turn_id": ctx.turn_id,
-                    "item": {"type": "FileChange", "id": call.call_id, "changes": changes}})
     # upstream assess_patch_safety: untrusted always asks; outside the writable roots the
-    # user decides unless the policy forbids asking
-    if ctx.approval_policy == "untrusted" or (
-            not _writable(ctx, targets) and ctx.approval_policy != "on-failure"):
-        # upstream assess_patch_safety: outside the writable roots the user decides, unless
-        # the policy forbids asking
-        if ctx.approval_policy == "never" or isinstance(ctx.approval_policy, dict):
-            raise ToolError("patch rejected: writing outside of the project; rejected by user "
-                            "approval settings")
+    # user decides unless the policy forbids asking (then the patch is refused outright)
+    needs_approval = ctx.approval_policy == "untrusted" or (
+        not _writable(ctx, targets) and ctx.approval_policy != "on-failure")
+    if needs_approval and (ctx.approval_policy == "never" or isinstance(ctx.approval_policy, dict)):
+        raise ToolError("patch rejected: writing outside of the project; rejected by user "
+                        "approval settings")
+    auto_approved = not needs_approval
+    # as 0.136.0: the FileChange item and patch_apply_begin come first, then any approval
+    await ctx.send({"type": "item_started", "thread_id": ctx.thread_id, "turn_id": ctx.turn_id,
+                    "item": {"type": "FileChange", "id": call.call_id, "changes": changes,
+                             "auto_approved": auto_approved}})
+    tracker = ctx.services.get("turn_diff")
+    if tracker is not None:
+        tracker.on_patch_begin(changes)
+    await ctx.send({"type": "patch_apply_begin", "call_id": call.call_id, "turn_id": ctx.turn_id,
+                    "auto_approved": auto_approved, "changes": changes})
+    if needs_approval:
         ask = ctx.services.get("ask")
         decision = None
         if ask is not None:
@@ -76,13 +81,11 @@ async def run_verified(action: Any, call: ToolCall, ctx: ToolContext) -> ToolOut
                 "type": "apply_patch_approval_request", "call_id": call.call_id,
                 "turn_id": ctx.turn_id, "changes": changes, "reason": None, "grant_root": None})
         if decision not in ("approved", "approved_for_session"):
-            raise ToolError("patch rejected by user")
-        auto_approved = False
-    tracker = ctx.services.get("turn_diff")
-    if tracker is not None:
-        tracker.on_patch_begin(changes)
-    await ctx.send({"type": "patch_apply_begin", "call_id": call.call_id, "turn_id": ctx.turn_id,
-                    "auto_approved": auto_approved, "changes": changes})
+            message = "patch rejected by user"
+            if tracker is not None:
+                tracker.on_patch_end(False)
+            await _finish(call, ctx, changes, "", message, "declined")
+            raise ToolError(message)
     start = time.monotonic()
     if (ctx.sandbox_policy or {}).get("type") in ("danger-full-access", "external-sandbox"):
         out, err = io.StringIO(), io.StringIO()
@@ -97,13 +100,22 @@ async def run_verified(action: Any, call: ToolCall, ctx: ToolContext) -> ToolOut
     wall = time.monotonic() - start
     if tracker is not None:
         tracker.on_patch_end(code == 0)
-    await ctx.send({"type": "patch_apply_end", "call_id": call.call_id, "turn_id": ctx.turn_id,
-                    "stdout": stdout, "stderr": stderr, "success": code == 0, "changes": changes,
-                    "status": "completed" if code == 0 else "failed"})
+    await _finish(call, ctx, changes, stdout, stderr, "completed" if code == 0 else "failed")
     turn = ctx.services.get("turn")
     if turn is not None:
         await turn.emit_turn_diff()
     return ToolOutput(format_freeform(code, wall, stdout + stderr), success=code == 0)
+
+
+async def _finish(call: ToolCall, ctx: ToolContext, changes: dict[str, Any], stdout: str,
+                  stderr: str, status: str) -> None:
+    """item_completed(FileChange) then patch_apply_end, as 0.136.0 ends a patch."""
+    await ctx.send({"type": "item_completed", "thread_id": ctx.thread_id, "turn_id": ctx.turn_id,
+                    "item": {"type": "FileChange", "id": call.call_id, "changes": changes,
+                             "status": status, "stdout": stdout, "stderr": stderr}})
+    await ctx.send({"type": "patch_apply_end", "call_id": call.call_id, "turn_id": ctx.turn_id,
+                    "stdout": stdout, "stderr": stderr, "success": status == "completed",
+                    "changes": changes, "status": status})
 
 
 async def _apply_in_sandbox(action: Any, ctx: ToolContext) -> tuple[int, str, str]:

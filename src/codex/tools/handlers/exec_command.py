@@ -6,7 +6,9 @@ model still gets its output).
 """
 from __future__ import annotations
 
+import asyncio
 import shlex
+import time
 from typing import Any
 
 from codex.tools.base import ToolCall, ToolContext, ToolError, ToolOutput
@@ -85,10 +87,20 @@ async def exec_command(call: ToolCall, ctx: ToolContext) -> ToolOutput:
             if is_likely_sandbox_denied(sandboxed, process.exit_code, text):
                 return
         begun["pid"] = str(process_id)
+        begun["t0"] = time.time()
+        loop = asyncio.get_running_loop()
+
+        def on_exit(code: int | None, transcript: bytes) -> None:
+            # the process outlived its exec_command call (a long command, an interrupted
+            # turn): its end is reported when it exits
+            loop.create_task(ctx.send(end_event(
+                call.call_id, begun["pid"], ctx.turn_id, command, cwd, pcmd,
+                "unified_exec_startup", transcript, code, time.time() - begun["t0"])))
+        mgr.exit_callbacks[process_id] = on_exit
         await ctx.send({"type": "exec_command_begin", "call_id": call.call_id,
-                        "process_id": str(process_id), "turn_id": ctx.turn_id, "command": command,
-                        "cwd": cwd, "parsed_cmd": pcmd, "source": "unified_exec_startup",
-                        "interaction_input": None})
+                        "process_id": str(process_id), "turn_id": ctx.turn_id,
+                        "started_at_ms": int(begun["t0"] * 1000), "command": command,
+                        "cwd": cwd, "parsed_cmd": pcmd, "source": "unified_exec_startup"})
 
     try:
         out = await mgr.exec_command(
@@ -100,16 +112,30 @@ async def exec_command(call: ToolCall, ctx: ToolContext) -> ToolOutput:
         raise ToolError(f"exec_command failed for `{shlex.join(command)}`: {exc.debug()}") from None
     text = out.response_text()
     if begun and out.process_id is None:
-        aggregated = out.raw_output.decode("utf-8", "replace")
-        code = out.exit_code if out.exit_code is not None else -1
-        await ctx.send({
-            "type": "exec_command_end", "call_id": call.call_id, "process_id": begun["pid"],
-            "turn_id": ctx.turn_id, "command": command, "cwd": cwd, "parsed_cmd": pcmd,
-            "source": "unified_exec_startup", "interaction_input": None,
-            "stdout": aggregated, "stderr": "", "aggregated_output": aggregated,
-            "exit_code": code, "duration": _duration(out.wall_time),
-            "formatted_output": aggregated, "status": "completed" if code == 0 else "failed"})
+        mgr.exit_callbacks.pop(int(begun["pid"]), None)
+        await ctx.send(end_event(call.call_id, begun["pid"], ctx.turn_id, command, cwd, pcmd,
+                                 "unified_exec_startup", out.raw_output, out.exit_code,
+                                 out.wall_time))
+    elif begun and out.process_id is not None:
+        # the process lives on: its end is reported when it exits (the callback set at begin),
+        # unless a write_stdin poll sees the exit first (then as an interaction, no face shows it)
+        t0 = begun["t0"]
+        sessions = ctx.services.get("exec_sessions")
+        if isinstance(sessions, dict):
+            sessions[out.process_id] = (call.call_id, begun["pid"], ctx.turn_id, command, cwd, pcmd, t0)
     return ToolOutput(text, success=True)
+
+
+def end_event(call_id: str, process_id: str, turn_id: str, command: list[str], cwd: str,
+              pcmd: list[dict[str, Any]], source: str, output: bytes, exit_code: int | None,
+              seconds: float) -> dict[str, Any]:
+    aggregated = output.decode("utf-8", "replace")
+    code = exit_code if exit_code is not None else -1
+    return {"type": "exec_command_end", "call_id": call_id, "process_id": process_id,
+            "turn_id": turn_id, "completed_at_ms": int(time.time() * 1000), "command": command,
+            "cwd": cwd, "parsed_cmd": pcmd, "source": source, "stdout": aggregated, "stderr": "",
+            "aggregated_output": aggregated, "exit_code": code, "duration": _duration(seconds),
+            "formatted_output": aggregated, "status": "completed" if code == 0 else "failed"}
 
 
 def rejected_output(command: list[str], reason: str = "rejected by user") -> str:
@@ -160,11 +186,25 @@ async def write_stdin(call: ToolCall, ctx: ToolContext) -> ToolOutput:
     if chars:
         await ctx.send({"type": "terminal_interaction", "call_id": call.call_id,
                         "process_id": str(args["session_id"]), "stdin": chars})
+    pid = args["session_id"]
+    # while this poll runs, the poll reports the process's exit
+    background = mgr.exit_callbacks.pop(pid, None)
     try:
         out = await mgr.write_stdin(
-            args["session_id"], chars,
+            pid, chars,
             yield_time_ms=args.get("yield_time_ms", M.DEFAULT_WRITE_STDIN_YIELD_TIME_MS),
             max_output_tokens=args.get("max_output_tokens"))
     except M.UnifiedExecError as exc:
         raise ToolError(f"write_stdin failed: {exc}") from None
+    sessions = ctx.services.get("exec_sessions")
+    info = sessions.get(pid) if isinstance(sessions, dict) else None
+    if out.process_id is None:
+        if info is not None:
+            sessions.pop(pid, None)
+            call_id, spid, turn_id, command, cwd, pcmd, t0 = info
+            await ctx.send(end_event(call.call_id, spid, ctx.turn_id, command, cwd, pcmd,
+                                     "unified_exec_interaction", out.raw_output, out.exit_code,
+                                     time.time() - t0))
+    elif background is not None:
+        mgr.exit_callbacks[pid] = background
     return ToolOutput(out.response_text(), success=True)
