@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .server import JsonRpcError, internal_error, invalid_request
+from .server import JsonRpcError, internal_error
 
 
 def _bridges(conn: Any) -> list[Any]:
@@ -21,15 +21,16 @@ def _bridges(conn: Any) -> list[Any]:
     return out
 
 
-def _bridge_for_thread(conn: Any, thread_id: str | None) -> Any:
+def _bridge_for(conn: Any, thread_id: str | None, server: str) -> Any:
+    """The MCP servers of the given thread (else of any loaded thread) that know `server`;
+    the reference's "unknown MCP server" error otherwise."""
     svc = conn.server.state.get("threads")
     t = svc.threads.get(thread_id) if svc is not None and thread_id else None
-    if t is None:
-        raise invalid_request(f"thread not found: {thread_id}")
-    bridge = getattr(t.session, "mcp", None)
-    if bridge is None:
-        raise invalid_request("no MCP servers are configured")
-    return bridge
+    candidates = [getattr(t.session, "mcp", None)] if t is not None else _bridges(conn)
+    for bridge in candidates:
+        if bridge is not None and server in bridge.server_names:
+            return bridge
+    raise internal_error(f"unknown MCP server '{server}'")
 
 
 _SERVER_INFO_KEYS = ("name", "title", "version", "description", "icons", "websiteUrl")
@@ -68,7 +69,7 @@ async def mcp_server_status_list(params: Any, conn: Any) -> dict[str, Any]:
 
 async def mcp_resource_read(params: Any, conn: Any) -> dict[str, Any]:
     params = params or {}
-    bridge = _bridge_for_thread(conn, params.get("threadId"))
+    bridge = _bridge_for(conn, params.get("threadId"), params.get("server", ""))
     try:
         return await bridge.read_resource_direct(params.get("server", ""), params.get("uri", ""))
     except JsonRpcError:
@@ -79,7 +80,7 @@ async def mcp_resource_read(params: Any, conn: Any) -> dict[str, Any]:
 
 async def mcp_tool_call(params: Any, conn: Any) -> dict[str, Any]:
     params = params or {}
-    bridge = _bridge_for_thread(conn, params.get("threadId"))
+    bridge = _bridge_for(conn, params.get("threadId"), params.get("server", ""))
     try:
         return await bridge.call_tool_direct(params.get("server", ""), params.get("tool", ""),
                                              params.get("arguments"))
