@@ -569,7 +569,7 @@ class AppServer:
         return invalid_request(f"Invalid request: unknown variant `{method}`, expected one of {expected}")
 
     async def dispatch(self, conn: Connection, method: str, params: Any, has_params: bool) -> Any:
-        if self._trusted and conn.initialized:
+        if self._trusted and (conn.initialized or method == "initialize"):
             handler = self.registry.get(method)
             if handler is None:
                 raise JsonRpcError(METHOD_NOT_FOUND, f"{method} is not implemented in this build")

@@ -412,6 +412,8 @@ class ResponsesClient:
 
     def _client(self):
         if self._http is None:
+            from codex._httpx import prepare as _prepare_httpx
+            _prepare_httpx()
             import httpx
 
             timeout = httpx.Timeout(connect=None, read=self.idle_timeout, write=None, pool=None)
@@ -441,6 +443,8 @@ class ResponsesClient:
     # -- one HTTP attempt
 
     async def _open(self, body: bytes, headers: Sequence[tuple[str, str]]):
+        from codex._httpx import prepare as _prepare_httpx
+        _prepare_httpx()
         import httpx
 
         client = self._client()
@@ -504,6 +508,8 @@ class ResponsesClient:
     async def stream_once(self, body: bytes | Mapping[str, Any],
                           headers: Sequence[tuple[str, str]]) -> AsyncIterator[Any]:
         """One request (with request-level retries) and its event stream; raises ModelError."""
+        from codex._httpx import prepare as _prepare_httpx
+        _prepare_httpx()
         import httpx
 
         if not isinstance(body, (bytes, bytearray)):
