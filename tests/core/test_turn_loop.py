@@ -271,3 +271,30 @@ def test_rollout_order_of_a_tool_turn(home):
         ("event_msg", "token_count"), ("event_msg", "task_complete"),
     ]
     assert os.path.basename(s.rollout_path).startswith("rollout-")
+
+
+def test_exec_approval_abort_ends_the_turn(home):
+    ch, ws = home
+    r = ResponseStream().function_call(
+        "exec_command", {"cmd": "echo hello > hello.txt"}, call_id="c1").completed()
+
+    async def run():
+        with MockResponses([sse(r), sse(text_stream("never sent"))]) as mock:
+            s, events = _session(ch, ws, mock.base_url, sandbox_mode="workspace-write",
+                                 approval_policy="untrusted")
+            await s.start()
+            task = asyncio.ensure_future(s.run_turn([{"type": "text", "text": "go"}]))
+            while not any(e["type"] == "exec_approval_request" for e in events):
+                await asyncio.sleep(0.02)
+            req = next(e for e in events if e["type"] == "exec_approval_request")
+            s.submit_op({"type": "exec_approval", "id": req["call_id"], "turn_id": req["turn_id"],
+                         "decision": "abort"})
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            await s.shutdown()
+            return mock.responses_requests(), events
+
+    reqs, events = asyncio.run(run())
+    assert len(reqs) == 1                      # no follow-up request after an abort
+    assert "turn_aborted" in _types(events)
+    assert not (ws / "hello.txt").exists()

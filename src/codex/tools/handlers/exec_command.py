@@ -171,6 +171,9 @@ def _apply_decision(decision: Any, command: list[str], session: Any, ctx: ToolCo
         if session is not None and prefix:
             session.add_exec_policy_prefix(list(prefix))
         return
+    if decision == "abort":
+        # the user stopped the whole turn, not just this command
+        raise asyncio.CancelledError()
     raise ToolError(rejected_output(command))
 
 
