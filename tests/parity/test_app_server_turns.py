@@ -40,12 +40,6 @@ KNOWN_DIFFERENCES: dict[str, str] = {
         "the running `sleep 2` command's item/completed comes right after the first response's "
         "account/rateLimits/updated, before the steered userMessage item/started+completed "
         "(reference: after them and after the follow-up answer's item/started[agentMessage])"),
-    "thread_goal": (
-        "thread/goal/set starts no goal continuation turns (reference: 4 turns of "
-        "thread/status/changed, turn/started, agentMessage items, thread/tokenUsage/updated, "
-        "account/rateLimits/updated, thread/goal/updated, turn/completed and 4 more model requests, "
-        "until the 400-token budget is used); so thread/goal/get says status active, tokensUsed 0 "
-        "(reference: budgetLimited, 528) and the rollout lacks those turns"),
     "review": (
         "review/start is -32601 not implemented (reference: a review turn with enteredReviewMode/"
         "exitedReviewMode items, one model request, a second rollout)"),

@@ -523,7 +523,13 @@ async def thread_goal_set(params: dict[str, Any], svc: Any, conn: Any) -> Any:
         store.close()
     goal = _goal_v2(row)
     note = {"threadId": tid, "turnId": None, "goal": goal}
-    conn.after_response(lambda: _broadcast(conn, tid, "thread/goal/updated", note))
+
+    def after() -> None:
+        _broadcast(conn, tid, "thread/goal/updated", note)
+        if goal.get("status") == "active":
+            from .threads import kick_goal
+            kick_goal(svc, tid)
+    conn.after_response(after)
     return {"goal": goal}
 
 

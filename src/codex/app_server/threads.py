@@ -87,6 +87,12 @@ def _apply_turn_overrides(settings: Any, params: dict[str, Any]) -> None:
             settings.sandbox_policy = pol.from_sandbox_mode(mode, ww)
 
 
+def _goal_v2(goal: dict[str, Any]) -> dict[str, Any]:
+    keys = ("threadId", "objective", "status", "tokenBudget", "tokensUsed", "timeUsedSeconds",
+            "createdAt", "updatedAt")
+    return {k: goal.get(k) for k in keys}
+
+
 def _inputs(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """v2 UserInput -> the core's input items."""
     inputs = []
@@ -275,6 +281,11 @@ class ThreadService:
         msg = ev.msg
         if msg.get("type") == "session_configured":
             return
+        if msg.get("type") == "thread_goal_updated":
+            await self.notify(t.session.thread_id, "thread/goal/updated",
+                              {"threadId": msg.get("threadId"), "turnId": msg.get("turnId"),
+                               "goal": _goal_v2(msg.get("goal") or {})})
+            return
         out = t.mapper.map(msg, thread_id=t.session.thread_id, turn_id=ev.id or (t.turn_id or ""))
         for n in out:
             if "request" in n:
@@ -405,8 +416,10 @@ class ThreadService:
 
         async def run() -> None:
             try:
-                await t.session.run_turn(inputs, turn_id=turn_id, output_schema=output_schema,
-                                         collaboration_mode=mode)
+                done = await t.session.run_turn(inputs, turn_id=turn_id, output_schema=output_schema,
+                                                collaboration_mode=mode)
+                if not done.get("error"):
+                    await t.session.run_goal_continuations()
             except asyncio.CancelledError:
                 pass
 
@@ -573,3 +586,20 @@ def register_methods(registry: Any) -> None:
     wrap("turn/interrupt", "turn_interrupt")
     wrap("thread/compact/start", "thread_compact_start", subscribes=True)
     wrap("turn/steer", "turn_steer")
+
+
+def kick_goal(svc: "ThreadService", thread_id: str) -> None:
+    """A goal just became active on an idle loaded thread: start its continuation turns."""
+    t = svc.threads.get(thread_id)
+    if t is None or (t.turn_task is not None and not t.turn_task.done()):
+        return
+    if t.early_events is not None:
+        asyncio.get_running_loop().create_task(svc.flush_early_events(t))
+
+    async def run() -> None:
+        try:
+            await t.session.run_goal_continuations()
+        except asyncio.CancelledError:
+            pass
+
+    t.turn_task = asyncio.get_running_loop().create_task(run())

@@ -113,6 +113,7 @@ class Session:
         self._interrupt_ack: asyncio.Future | None = None
         self.collaboration_mode = "default"
         self.mcp: Any = None
+        self._goal_store: Any = None
         # unified-exec process id -> what its (later) ExecCommandEnd needs
         self.exec_sessions: dict[int, tuple] = {}
         self.collaboration_changed = False
@@ -395,6 +396,60 @@ class Session:
             return await Turn(self, [], turn_id=turn_id).run_compact()
         finally:
             self._turn_task = None
+
+    # -- thread goals --------------------------------------------------------------------------
+
+    def goal_store(self):
+        """The goals database (None for an ephemeral thread)."""
+        if self.settings.ephemeral:
+            return None
+        if self._goal_store is None:
+            from codex.tools.handlers.goals import GoalStore
+            self._goal_store = GoalStore(self.settings.codex_home, dict(self.settings.raw))
+        return self._goal_store
+
+    def active_goal(self) -> dict[str, Any] | None:
+        store = self.goal_store()
+        if store is None:
+            return None
+        try:
+            row = store.get(self.thread_id)
+        except Exception:  # noqa: BLE001 - no goals db: no goal
+            return None
+        return row if row is not None and row.get("status") == "active" else None
+
+    def goal_continuation_text(self, goal: dict[str, Any]) -> str:
+        from codex.core.compact import _read
+
+        budget = goal.get("token_budget")
+        used = int(goal.get("tokens_used") or 0)
+        if budget is not None:
+            lines = (f"- Tokens used: {used}\n- Token budget: {budget}\n"
+                     f"- Tokens remaining: {max(0, int(budget) - used)}")
+        else:
+            lines = f"- Tokens used: {used}\n- Token budget: none"
+        return _read("goal_continuation.md").format(objective=goal.get("objective", ""), budget=lines)
+
+    async def run_goal_continuations(self) -> None:
+        """While the thread's goal is active (and within its token budget), run the hidden
+        continuation turns the reference runs after a turn ends."""
+        import uuid as _uuid
+
+        from codex.core.turn import Turn
+
+        while True:
+            goal = self.active_goal()
+            if goal is None:
+                return
+            text = self.goal_continuation_text(goal)
+            turn = Turn(self, [], turn_id=str(_uuid.uuid4()), hidden_input=text)
+            self._turn_task = asyncio.current_task()
+            try:
+                done = await turn.run()
+            finally:
+                self._turn_task = None
+            if done.get("error") or turn.aborted:
+                return
 
     # -- context -----------------------------------------------------------------------------
 

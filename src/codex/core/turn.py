@@ -43,11 +43,15 @@ def _user_inputs_to_content(inputs: list[dict[str, Any]], cwd: str | None = None
 
 class Turn:
     def __init__(self, session: Any, inputs: list[dict[str, Any]], *, turn_id: str | None = None,
-                 output_schema: Any = None, collaboration_mode: str | None = None):
+                 output_schema: Any = None, collaboration_mode: str | None = None,
+                 hidden_input: str | None = None):
         self.session = session
         self.inputs = inputs
         self.turn_id = turn_id or _uuid7()
         self.output_schema = output_schema
+        # a goal continuation turn's prompt: a user message the model sees, no user item
+        self.hidden_input = hidden_input
+        self.aborted = False
         if collaboration_mode is not None and collaboration_mode != session.collaboration_mode:
             session.collaboration_mode = collaboration_mode
             session.collaboration_changed = True
@@ -118,7 +122,13 @@ class Turn:
                 self.record(("response_item", note))
         self.record(("turn_context", s.turn_context_payload(self.turn_id, date, tz,
                                                             self.collaboration_mode)))
-        await self.record_user_input(self.inputs)
+        if self.hidden_input is not None:
+            note = {"type": "message", "role": "user",
+                    "content": [{"type": "input_text", "text": self.hidden_input}]}
+            s.history.append(note)
+            self.record(("response_item", note))
+        else:
+            await self.record_user_input(self.inputs)
         if not st.ephemeral:
             from codex.git import cli as gitcli
             self._workspaces = await gitcli.workspace_metadata(st.cwd)
@@ -134,6 +144,7 @@ class Turn:
                 await self._maybe_auto_compact()
                 await self._take_pending_input()
         except asyncio.CancelledError:
+            self.aborted = True
             await self._abort("interrupted")
             raise
         except _TurnError as exc:
@@ -239,6 +250,19 @@ class Turn:
         if usage is not None:
             self._update_usage(_usage_dict(usage))
         await self._token_count()
+        if usage is not None:
+            await self._charge_goal(_usage_dict(usage)["total_tokens"])
+
+    async def _charge_goal(self, tokens: int) -> None:
+        """An active thread goal is charged each response's tokens (thread_goal_updated)."""
+        s = self.session
+        if s.active_goal() is None:
+            return
+        from codex.tools.handlers.goals import goal_json
+        row = s.goal_store().account_usage(s.thread_id, tokens=tokens)
+        if row is not None:
+            await self.emit_recorded({"type": "thread_goal_updated", "threadId": s.thread_id,
+                                      "turnId": self.turn_id, "goal": goal_json(row)})
 
     async def _abort(self, reason: str) -> None:
         """An interrupted turn, as 0.136.0 ends it: every unanswered tool call gets
