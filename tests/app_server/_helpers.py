@@ -46,7 +46,11 @@ def load_transcript(name: str) -> list[dict]:
 
 def server_env(codex_home: str, home: str | None = None) -> dict:
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    # the child imports the codex this process imports: the installed package in CI (with its
+    # compiled modules), the source tree when the tests run with PYTHONPATH=src
+    import codex
+    pkg_parent = str(Path(codex.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = pkg_parent + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env["CODEX_HOME"] = codex_home
     if home:
         env["HOME"] = home
