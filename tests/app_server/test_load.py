@@ -17,7 +17,7 @@ Barriers make the broadcasts countable: every client is initialized before any t
 stays connected until every turn has completed. ``test_load_reference`` runs the same load against
 the reference 0.136.0 binary (skipped without it) to keep these expectations honest; it also shows
 that 0.136.0 sends ``thread/started`` and ``thread/status/changed`` to every initialized connection,
-which ours does not (``test_load_thread_broadcasts``, xfail strict).
+as ours does (``test_load_thread_broadcasts``).
 
 Threads run with ``approvalPolicy: never`` and ``sandbox: danger-full-access`` (no bubblewrap needed).
 
@@ -435,10 +435,6 @@ def _check_broadcasts(run: dict) -> None:
             assert seq == ["active", "idle"], (res["n"], t, seq)
 
 
-OURS_BROADCAST_GAP = (
-    "ours sends thread/started and thread/status/changed only to the connection that owns the "
-    "thread; 0.136.0 sends them to every initialized connection (each of 50 clients sees 50 "
-    "thread/started and 100 thread/status/changed)")
 
 
 @pytest.mark.parametrize("transport", ["unix", "ws"])
@@ -446,7 +442,6 @@ def test_load(transport):
     _check_run(_run_load(transport, "ours"))
 
 
-@pytest.mark.xfail(strict=True, reason=OURS_BROADCAST_GAP)
 @pytest.mark.parametrize("transport", ["unix", "ws"])
 def test_load_thread_broadcasts(transport):
     _check_broadcasts(_run_load(transport, "ours"))

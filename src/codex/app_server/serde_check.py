@@ -68,24 +68,8 @@ def params_schemas() -> dict[str, tuple[dict, str | None]]:
     return out
 
 
-def unexpected(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"boolean `{'true' if value else 'false'}`"
-    if isinstance(value, int):
-        return f"integer `{value}`"
-    if isinstance(value, float):
-        return f"floating point `{_float(value)}`"
-    if isinstance(value, str):
-        return f"string {json.dumps(value, ensure_ascii=False)}"
-    if isinstance(value, list):
-        return "sequence"
-    return "map"
+from codex._serde_text import unexpected  # noqa: E402  (re-exported)
 
-
-def _float(v: float) -> str:
-    return repr(v) if not v.is_integer() else f"{v:.1f}"
 
 
 def one_of(names: list[str]) -> str:

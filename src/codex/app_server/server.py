@@ -185,21 +185,8 @@ class MethodRegistry:
 
 
 def _serde_type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"boolean `{'true' if value else 'false'}`"
-    if isinstance(value, int):
-        return f"integer `{value}`"
-    if isinstance(value, float):
-        return f"floating point `{value}`"
-    if isinstance(value, str):
-        import json
-
-        return f"string {json.dumps(value)}"
-    if isinstance(value, list):
-        return "sequence"
-    return "map"
+    from codex._serde_text import unexpected
+    return unexpected(value)
 
 
 _EXPECTED = {"str": "a string", "int": "an integer", "bool": "a boolean", "float": "a float",

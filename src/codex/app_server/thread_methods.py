@@ -552,19 +552,8 @@ async def thread_goal_clear(params: dict[str, Any], svc: Any, conn: Any) -> Any:
 
 
 def _serde_unexpected(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"boolean `{str(value).lower()}`"
-    if isinstance(value, int):
-        return f"integer `{value}`"
-    if isinstance(value, float):
-        return f"floating point `{value}`"
-    if isinstance(value, str):
-        return f"string {json.dumps(value)}"
-    if isinstance(value, list):
-        return "sequence"
-    return "map"
+    from codex._serde_text import unexpected
+    return unexpected(value)
 
 
 def _response_item_problem(item: Any) -> str | None:

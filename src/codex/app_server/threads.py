@@ -490,6 +490,10 @@ class ThreadService:
 # -- the JSON-RPC server's registry -----------------------------------------------------------
 
 
+# sent to every initialized connection, as 0.136.0 does, not only to the thread's subscribers
+BROADCAST_METHODS = frozenset({"thread/started", "thread/status/changed"})
+
+
 def register_methods(registry: Any) -> None:
     """Register the thread/turn methods; one ThreadService per AppServer, notifications to
     the connections subscribed to the thread (the one that started or resumed it)."""
@@ -502,6 +506,9 @@ def register_methods(registry: Any) -> None:
             server.state["thread_subscribers"] = subscribers
 
             async def notify(thread_id: str, method: str, params: dict[str, Any]) -> None:
+                if method in BROADCAST_METHODS:
+                    server.broadcast(method, params)
+                    return
                 for c in list(subscribers.get(thread_id, ())):
                     c.notify(method, params)
 
@@ -566,7 +573,7 @@ def register_methods(registry: Any) -> None:
                     t_loaded = svc.threads.get(thread_id)
 
                     def announce() -> None:
-                        conn.notify("thread/started", started)
+                        conn.server.broadcast("thread/started", started)
                         if t_loaded is not None:
                             asyncio.get_running_loop().create_task(svc.flush_early_events(t_loaded))
                     conn.after_response(announce)

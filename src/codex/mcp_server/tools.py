@@ -85,19 +85,8 @@ _ENUMS = {"approval-policy": APPROVAL_POLICIES, "sandbox": SANDBOX_MODES}
 
 def _json_kind(value: Any) -> str:
     """serde's `invalid type` wording for a JSON value."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"boolean `{'true' if value else 'false'}`"
-    if isinstance(value, int):
-        return f"integer `{value}`"
-    if isinstance(value, float):
-        return f"floating point `{value}`"
-    if isinstance(value, str):
-        return f"string {json.dumps(value)}"
-    if isinstance(value, list):
-        return "sequence"
-    return "map"
+    from codex._serde_text import unexpected
+    return unexpected(value)
 
 
 def _string(value: Any) -> str:
