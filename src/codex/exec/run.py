@@ -173,7 +173,14 @@ async def _session(opts: ExecOptions, config: Any) -> int:
     if opts.profile:
         params["config"] = {"profile": opts.profile}
     error_seen = False
-    async with InProcessClient.start(server, client_name="codex_exec") as client:
+    # the processors ignore streaming deltas (should_process_notification drops them): the
+    # server does not queue them at all
+    deltas = ["item/agentMessage/delta", "item/reasoning/summaryTextDelta",
+              "item/reasoning/textDelta", "item/reasoning/summaryPartAdded",
+              "item/commandExecution/outputDelta", "item/fileChange/outputDelta",
+              "item/plan/delta"]
+    async with InProcessClient.start(server, client_name="codex_exec",
+                                     opt_out_notification_methods=deltas) as client:
         svc = server.state.get("threads")
         try:
             if opts.resume:
