@@ -18,9 +18,7 @@ One turn runs at a time; `interrupt()` cancels it (running tools are killed with
 from __future__ import annotations
 
 import asyncio
-import datetime as _dt
 import os
-import time
 import uuid
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
@@ -38,13 +36,6 @@ class Event:
     msg: dict[str, Any]
 
 
-class TurnFailed(Exception):
-    """The turn ended with an error (after retries); `message` is what the user sees."""
-
-    def __init__(self, message: str, info: Any = None):
-        super().__init__(message)
-        self.message = message
-        self.info = info
 
 
 def new_turn_id() -> str:
@@ -525,17 +516,6 @@ def local_date_and_tz() -> tuple[str, str]:
     return current_date(), local_timezone()
 
 
-def now_unix() -> int:
-    return int(time.time())
-
 
 def new_item_id() -> str:
     return str(uuid.uuid4())
-
-
-def iso_now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat()
-
-
-def env_flag(name: str) -> bool:
-    return os.environ.get(name, "") not in ("", "0")

@@ -15,14 +15,9 @@ from typing import Any
 
 import msgspec
 
-from codex.core.session import (Event, _add_usage, _builtins, _empty_usage, _usage_dict,
+from codex.core.session import (_add_usage, _builtins, _empty_usage, _usage_dict,
                                 _uuid7, local_date_and_tz, new_item_id)
 from codex.protocol import models as P
-
-
-def _message_text(item: Any) -> str:
-    return "".join(getattr(c, "text", "") or "" for c in item.content
-                   if getattr(c, "type", None) in (None, "output_text") or hasattr(c, "text"))
 
 
 def _user_inputs_to_content(inputs: list[dict[str, Any]], cwd: str | None = None) -> list[dict[str, Any]]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
 
 from codex.tools.base import ToolCall, ToolContext, ToolError, ToolOutput
 
