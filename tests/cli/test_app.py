@@ -90,8 +90,8 @@ def test_sandbox_passes_everything_after_the_command_through(cli, monkeypatch):
     [
         ([], "codex"),
         (["fix the bug"], "codex"),
-        (["exec", "review", "--uncommitted"], "codex exec review"),
-        (["e", "review", "--uncommitted"], "codex exec review"),
+        (["resume", "--last"], "codex resume"),
+        (["fork", "--last"], "codex fork"),
         (["cloud", "list"], "codex cloud list"),
         (["app-server", "daemon", "version"], "codex app-server daemon version"),
         (["cloud-tasks"], "codex cloud"),

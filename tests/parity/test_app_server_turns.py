@@ -40,9 +40,6 @@ KNOWN_DIFFERENCES: dict[str, str] = {
         "the running `sleep 2` command's item/completed comes right after the first response's "
         "account/rateLimits/updated, before the steered userMessage item/started+completed "
         "(reference: after them and after the follow-up answer's item/started[agentMessage])"),
-    "review": (
-        "review/start is -32601 not implemented (reference: a review turn with enteredReviewMode/"
-        "exitedReviewMode items, one model request, a second rollout)"),
 }
 
 MAX_DIFF_CHARS = 12000

@@ -162,6 +162,7 @@ class ThreadService:
             "turn/interrupt": self.turn_interrupt,
             "thread/compact/start": self.thread_compact_start,
             "turn/steer": self.turn_steer,
+            "review/start": self.review_start,
         }
 
     # -- settings ----------------------------------------------------------------------------
@@ -192,6 +193,9 @@ class ThreadService:
                            originator=self.originator, source=self.source)
         if params.get("_userAgentSuffix"):
             settings.ua_suffix = params["_userAgentSuffix"]
+        elif self.source == "exec":
+            # exec's user agent ends with `(codex_exec; <version>)`, its sub-agents' too
+            settings.ua_suffix = f"codex_exec; {CLI_VERSION}"
         if params.get("_originator"):
             settings.originator = params["_originator"]
             settings.client_version = params.get("_client_version")
@@ -463,6 +467,44 @@ class ThreadService:
                 "developer_instructions": t.session.collaboration_instructions(mode)}},
             "personality": st.personality}}
 
+    async def review_start(self, params: dict[str, Any]) -> dict[str, Any]:
+        """review/start (inline delivery): the review runs as a sub-agent thread; the parent
+        shows it as one turn (see codex.core.review)."""
+        from codex.core import review as R
+        from codex.core.session import new_turn_id
+
+        thread_id = params.get("threadId")
+        t = self.threads.get(thread_id)
+        if t is None:
+            raise RpcError(f"thread not found: {thread_id}")
+        if t.early_events is not None:
+            await self.flush_early_events(t)
+        target = params.get("target") or {}
+        try:
+            R.review_prompt(target)
+        except R.ReviewError as exc:
+            raise RpcError(str(exc)) from None
+        hint = R.user_facing_hint(target)
+        turn_id = new_turn_id()
+        t.turn_id = turn_id
+
+        async def run() -> None:
+            try:
+                t.session._turn_task = asyncio.current_task()
+                await R.run_review(t.session, target, turn_id, hint)
+            except asyncio.CancelledError:
+                pass
+            finally:
+                t.session._turn_task = None
+
+        t.turn_task = asyncio.get_running_loop().create_task(run())
+        item = {"type": "userMessage", "id": turn_id, "clientId": None,
+                "content": [{"type": "text", "text": hint, "text_elements": []}]}
+        return {"turn": {"id": turn_id, "items": [item], "itemsView": "notLoaded",
+                         "status": "inProgress", "error": None, "startedAt": None,
+                         "completedAt": None, "durationMs": None},
+                "reviewThreadId": thread_id}
+
     async def turn_steer(self, params: dict[str, Any]) -> dict[str, Any]:
         t = self.threads.get(params.get("threadId"))
         if t is None:
@@ -593,6 +635,7 @@ def register_methods(registry: Any) -> None:
     wrap("turn/interrupt", "turn_interrupt")
     wrap("thread/compact/start", "thread_compact_start", subscribes=True)
     wrap("turn/steer", "turn_steer")
+    wrap("review/start", "review_start", subscribes=True)
 
 
 def kick_goal(svc: "ThreadService", thread_id: str) -> None:

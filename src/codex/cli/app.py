@@ -49,6 +49,7 @@ HANDLERS: dict[tuple[str, ...], str] = {
     ("mcp", "logout"): "codex.mcp.commands:logout_cmd",
     ("exec",): "codex.exec.cli:exec_cmd",
     ("exec", "resume"): "codex.exec.cli:exec_cmd",
+    ("exec", "review"): "codex.exec.cli:exec_cmd",
     ("app-server",): "codex.app_server.cli:serve_cmd",
     ("app-server", "generate-json-schema"): "codex.app_server.cli:generate_json_schema_cmd",
     ("app-server", "generate-ts"): "codex.app_server.cli:generate_ts_cmd",

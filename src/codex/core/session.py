@@ -151,7 +151,8 @@ class Session:
             meta = new_session_meta(cwd=s.cwd, originator=s.originator, cli_version=CLI_VERSION,
                                     source=s.source, model_provider=s.provider_id,
                                     base_instructions=s.instructions(), git=git,
-                                    thread_source=s.thread_source, **extra)
+                                    thread_source=s.thread_source,
+                                    forked_from_id=s.parent_thread_id, **extra)
             self.thread_id = meta.id
             self.recorder = RolloutRecorder.create(s.codex_home, meta, ephemeral=s.ephemeral,
                                                    default_provider=s.provider_id)

@@ -35,6 +35,9 @@ class SessionSettings:
     client_version: str | None = None            # app-server clients: clientInfo.version
     ua_suffix: str | None = None                 # `codex mcp-server`: "<mcp client>; <version>"
     dynamic_tools: list[dict[str, Any]] = field(default_factory=list)   # thread/start dynamicTools
+    review: bool = False                         # the review sub-agent (its tool set)
+    parent_thread_id: str | None = None          # a sub-agent's parent thread
+    subagent_kind: str | None = None             # "review" ...
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     timezone: str | None = None
     base_instructions: str | None = None         # None: the model's, with the personality

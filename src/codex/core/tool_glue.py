@@ -16,7 +16,8 @@ def tools_for(settings: Any, mcp_tools: list[Any] | None = None, mcp_servers: bo
                              web_search_mode=web_search,
                              allow_login_shell=bool(raw.get("allow_login_shell", True)),
                              dynamic_tools=list(settings.dynamic_tools or ()),
-                             mcp_tools=list(mcp_tools or ()), mcp_servers=mcp_servers or None)
+                             mcp_tools=list(mcp_tools or ()), mcp_servers=mcp_servers or None,
+                             review=bool(settings.review))
 
 
 def builtin_handlers() -> dict[str, Any]:

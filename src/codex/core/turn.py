@@ -330,7 +330,13 @@ class Turn:
         s = self.session
         st = s.settings
         if not hasattr(self, "_turn_meta"):
-            meta: dict[str, Any] = {"session_id": s.thread_id, "thread_id": s.thread_id}
+            meta: dict[str, Any] = {"session_id": st.parent_thread_id or s.thread_id,
+                                    "thread_id": s.thread_id}
+            if st.parent_thread_id is not None:
+                meta["forked_from_thread_id"] = st.parent_thread_id
+                meta["parent_thread_id"] = st.parent_thread_id
+                if st.subagent_kind:
+                    meta["subagent_kind"] = st.subagent_kind
             if st.thread_source is not None:
                 meta["thread_source"] = st.thread_source
             meta["turn_id"] = self.turn_id
@@ -355,7 +361,9 @@ class Turn:
             ua = R.user_agent(st.originator, f"{st.originator}; {st.client_version}", st.environ)
         else:
             ua = R.user_agent(st.originator, None, st.environ)
+        extra = [("x-openai-subagent", st.subagent_kind)] if st.subagent_kind else []
         return R.build_headers(thread_id=s.thread_id, window_id=f"{s.thread_id}:0",
+                               session_id=st.parent_thread_id, extra=extra,
                                turn_metadata=turn_meta,
                                beta_features=["terminal_resize_reflow"],
                                originator=st.originator, user_agent_value=ua)

@@ -121,6 +121,27 @@ def load_output_schema(path: str | None) -> Any:
 # -- entry points -------------------------------------------------------------------------------
 
 
+def _review_target(v: dict) -> dict:
+    """`exec review`'s target (upstream build_review_request)."""
+    if v.get("uncommitted"):
+        return {"type": "uncommittedChanges"}
+    if v.get("base"):
+        return {"type": "baseBranch", "branch": v["base"]}
+    if v.get("commit"):
+        target = {"type": "commit", "sha": v["commit"]}
+        if v.get("title"):
+            target["title"] = v["title"]
+        return target
+    if v.get("prompt") is not None:
+        prompt = resolve_prompt(v["prompt"]).strip()
+        if not prompt:
+            _err("Error: Review prompt cannot be empty\n")
+            raise _Exit(1)
+        return {"type": "custom", "instructions": prompt}
+    _err("Error: Specify --uncommitted, --base, --commit, or provide custom review instructions\n")
+    raise _Exit(1)
+
+
 def exec_cmd(invocation) -> int:
     try:
         return _run(invocation)
@@ -141,6 +162,7 @@ def _run(invocation) -> int:
     from codex.exec.run import ExecOptions, run_exec
 
     resume = invocation.path == ("exec", "resume")
+    review = invocation.path == ("exec", "review")
     v = invocation.values
     cd = _value(invocation, "cd")
     if cd:
@@ -170,7 +192,10 @@ def _run(invocation) -> int:
         strict_config=bool(_value(invocation, "strict_config", False)),
     )
     opts.output_schema = load_output_schema(_value(invocation, "output_schema"))
-    if resume:
+    if review:
+        opts.review_target = _review_target(v)
+        opts.prompt = ""
+    elif resume:
         opts.resume = True
         opts.resume_last = bool(v.get("last"))
         opts.resume_all = bool(v.get("all"))

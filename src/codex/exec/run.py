@@ -38,6 +38,7 @@ class ExecOptions:
     resume_last: bool = False
     resume_all: bool = False
     resume_session: str | None = None
+    review_target: dict[str, Any] | None = None
 
 
 def summarize_sandbox(policy: dict[str, Any]) -> str:
@@ -206,18 +207,30 @@ async def _session(opts: ExecOptions, config: Any) -> int:
             approval=response["approvalPolicy"], sandbox=summarize_sandbox(st.sandbox_policy.to_json()),
             session_id=thread_id, reasoning_effort=response.get("reasoningEffort"),
             reasoning_summaries=st.reasoning_summary, thread_id=thread_id)
-        processor.print_config_summary(summary, opts.prompt)
+        prompt_summary = opts.prompt
+        if opts.review_target is not None:
+            from codex.core.review import user_facing_hint
+            prompt_summary = user_facing_hint(opts.review_target)
+        processor.print_config_summary(summary, prompt_summary)
         if not opts.json_mode and st.sandbox_mode != "danger-full-access":
             from codex.app_server.initialize import BWRAP_WARNING, bwrap_missing
             if bwrap_missing(os.environ):
                 processor.process_warning(BWRAP_WARNING)
-        items: list[dict[str, Any]] = [{"type": "localImage", "path": p} for p in opts.images]
-        items.append({"type": "text", "text": opts.prompt, "text_elements": []})
-        turn_params: dict[str, Any] = {"threadId": thread_id, "input": items}
-        if opts.output_schema is not None:
-            turn_params["outputSchema"] = opts.output_schema
-        turn = await client.request("turn/start", turn_params)
-        turn_id = turn["turn"]["id"]
+        if opts.review_target is not None:
+            turn = await client.request("review/start", {"threadId": thread_id,
+                                                         "target": opts.review_target})
+            turn_id = turn["turn"]["id"]
+            # upstream feeds the review's turn to the processor as its start
+            processor.process_notification({"method": "turn/started", "params": {
+                "threadId": turn.get("reviewThreadId", thread_id), "turn": turn["turn"]}})
+        else:
+            items: list[dict[str, Any]] = [{"type": "localImage", "path": p} for p in opts.images]
+            items.append({"type": "text", "text": opts.prompt, "text_elements": []})
+            turn_params: dict[str, Any] = {"threadId": thread_id, "input": items}
+            if opts.output_schema is not None:
+                turn_params["outputSchema"] = opts.output_schema
+            turn = await client.request("turn/start", turn_params)
+            turn_id = turn["turn"]["id"]
         while True:
             event = await client.next_event()
             if isinstance(event, ServerRequest):

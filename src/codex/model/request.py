@@ -129,7 +129,8 @@ def build_headers(*, thread_id: str | None, window_id: str | None = None,
                   user_agent_value: str | None = None,
                   provider_headers: Sequence[tuple[str, str]] = (),
                   auth_headers: Mapping[str, str] | None = None,
-                  extra: Sequence[tuple[str, str]] = ()) -> list[tuple[str, str]]:
+                  extra: Sequence[tuple[str, str]] = (),
+                  session_id: str | None = None) -> list[tuple[str, str]]:
     h: list[tuple[str, str]] = []
     if beta_features:
         h.append(("x-codex-beta-features", ",".join(beta_features)))
@@ -139,7 +140,8 @@ def build_headers(*, thread_id: str | None, window_id: str | None = None,
         h.append(("x-codex-window-id", window_id))
     if thread_id is not None:
         h.append(("x-client-request-id", thread_id))
-        h.append(("session-id", thread_id))
+        # a sub-agent's requests name the parent session and their own thread
+        h.append(("session-id", session_id or thread_id))
         h.append(("thread-id", thread_id))
     h.extend(extra)
     h.append(("accept", "text/event-stream"))
