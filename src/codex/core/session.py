@@ -376,6 +376,19 @@ class Session:
                     collaboration_mode=collaboration_mode)
         try:
             return await turn.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - never leave a face waiting for the turn's end
+            import logging
+            import time as _time
+            logging.getLogger("codex_core::codex").debug("turn setup failed", exc_info=True)
+            message = f"{type(exc).__name__}: {exc}"
+            await self._emit(turn.turn_id, {"type": "error", "message": message,
+                                            "codex_error_info": "other"})
+            done = {"type": "task_complete", "turn_id": turn.turn_id, "last_agent_message": None,
+                    "completed_at": int(_time.time()), "duration_ms": 0}
+            await self._emit(turn.turn_id, done)
+            return dict(done, error=message)
         finally:
             self._turn_task = None
 
