@@ -1,6 +1,6 @@
 """McpBridge against real stdio MCP servers spawned by the bridge: the SDK's MCPServer
 (servers/rich_server.py) and the stdlib server the reference capture used
-(servers/mock_mcp_server.py, a copy of refcapture's). Startup events, the tools handed to
+(fixtures/parity/app_server_turns/mock_mcp_server.py, a copy of refcapture's). Startup events, the tools handed to
 build_tools, tool calls (text, image, structured, isError, timeout, bad arguments), the
 resource tools and the model-visible output compared with the reference transcript.
 
@@ -22,8 +22,8 @@ from codex.tools.base import ToolCall, ToolContext, ToolError
 
 HERE = Path(__file__).resolve().parent
 RICH = str(HERE / "servers" / "rich_server.py")
-MOCK = str(HERE / "servers" / "mock_mcp_server.py")
 REPO = HERE.parent.parent
+MOCK = str(REPO / "fixtures" / "parity" / "app_server_turns" / "mock_mcp_server.py")
 TRANSCRIPT = REPO / "fixtures" / "app_server" / "transcripts" / "mcp_tools.requests.jsonl"
 WALL = re.compile(r"^Wall time: \d+\.\d{4} seconds\nOutput:")
 
