@@ -40,6 +40,9 @@ def serve_cmd(invocation) -> int:
     except ConfigError as exc:
         _err(exc.render())
         return 1
+    from .remote_control import install as _install_remote_control
+
+    _install_remote_control(server, bool(values.get("remote_control")))
     try:
         asyncio.run(run(server, listen))
     except KeyboardInterrupt:

@@ -55,6 +55,18 @@ HANDLERS: dict[tuple[str, ...], str] = {
     ("app-server", "generate-ts"): "codex.app_server.cli:generate_ts_cmd",
     ("app-server", "proxy"): "codex.app_server.cli:proxy_cmd",
     ("mcp-server",): "codex.mcp_server.cli:mcp_server_cmd",
+    ("app-server", "daemon", "start"): "codex.app_server.daemon:lifecycle_cmd",
+    ("app-server", "daemon", "stop"): "codex.app_server.daemon:lifecycle_cmd",
+    ("app-server", "daemon", "restart"): "codex.app_server.daemon:lifecycle_cmd",
+    ("app-server", "daemon", "version"): "codex.app_server.daemon:lifecycle_cmd",
+    ("app-server", "daemon", "bootstrap"): "codex.app_server.daemon:bootstrap_cmd",
+    ("app-server", "daemon", "enable-remote-control"): "codex.app_server.daemon:remote_control_mode_cmd",
+    ("app-server", "daemon", "disable-remote-control"): "codex.app_server.daemon:remote_control_mode_cmd",
+    ("app-server", "daemon", "pid-update-loop"): "codex.app_server.daemon:pid_update_loop_cmd",
+    ("remote-control",): "codex.app_server.remote_control:foreground_cmd",
+    ("remote-control", "start"): "codex.app_server.remote_control:start_cmd",
+    ("remote-control", "stop"): "codex.app_server.remote_control:stop_cmd",
+    ("debug", "app-server", "send-message-v2"): "codex.app_server.send_message:send_message_v2_cmd",
 }
 
 LINUX_SANDBOX_PATH = ("codex-linux-sandbox",)
