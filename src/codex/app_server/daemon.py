@@ -140,7 +140,12 @@ class PidBackend:
             with open(self.pid_file, encoding="utf-8") as f:
                 contents = f.read()
         except FileNotFoundError:
-            fd = _open_lock(self.lock_file, "inspect pid lock file")
+            try:
+                fd = os.open(self.lock_file, os.O_WRONLY | os.O_CREAT, 0o644)
+            except FileNotFoundError:
+                return None
+            except OSError as exc:
+                raise AnyhowError(f"failed to inspect pid lock file {self.lock_file}", exc) from None
             try:
                 return None if _try_lock(fd) else "starting"
             finally:
