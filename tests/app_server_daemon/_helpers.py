@@ -19,6 +19,7 @@ import re
 import shlex
 import signal
 import struct
+import subprocess
 import time
 from pathlib import Path
 
@@ -64,13 +65,21 @@ class DaemonSandbox:
         return out
 
     def _recorded_pids(self) -> list[tuple[int, bool]]:
+        """Pids the daemon recorded for processes that are still those processes (the record's
+        start time matches `ps`): a test's hand-written or stale record is never signalled."""
         out = []
         for name, group in (("app-server.pid", False), ("app-server-updater.pid", True)):
             p = self.codex_home / "app-server-daemon" / name
             try:
-                out.append((int(json.loads(p.read_text())["pid"]), group))
+                rec = json.loads(p.read_text())
+                pid, start = rec["pid"], rec["processStartTime"]
             except (OSError, ValueError, KeyError, TypeError):
-                pass
+                continue
+            if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 1 or pid == os.getpid():
+                continue
+            ps = subprocess.run(["ps", "-p", str(pid), "-o", "lstart="], capture_output=True, text=True)
+            if ps.returncode == 0 and ps.stdout.strip() == start:
+                out.append((pid, group))
         return out
 
     def close(self) -> None:

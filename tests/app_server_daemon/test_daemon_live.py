@@ -305,3 +305,66 @@ def test_send_message_v2_matches_reference():
         assert b == a, f"line {i + 1} differs"
     assert len(our_lines) == len(ref_lines)
     assert ours["stderr"] == ref["stderr"]
+
+
+# ---------------------------------------------------------------------------------------------
+# broken state, failing managed binary, foreground remote control
+# ---------------------------------------------------------------------------------------------
+
+BROKEN_STATE = {
+    "settings-not-json": ("settings.json", "{bad\n"),
+    "settings-wrong-type": ("settings.json", '{"remoteControlEnabled":"x"}'),
+    "settings-missing-field": ("settings.json", "{}"),
+    "pid-garbage": ("app-server.pid", "garbage\n"),
+    "pid-negative": ("app-server.pid", '{"pid":-1,"processStartTime":"x"}'),
+    "pid-stale": ("app-server.pid", '{"pid":999999999,"processStartTime":"Thu Jan  1 00:00:00 1970"}'),
+    "pid-empty": ("app-server.pid", ""),
+}
+
+
+@pytest.mark.reference
+@pytest.mark.parametrize("case", sorted(BROKEN_STATE))
+def test_broken_state_files(case):
+    name, content = BROKEN_STATE[case]
+
+    def side(which):
+        with DaemonSandbox(which, managed=False) as sb:
+            d = sb.codex_home / "app-server-daemon"
+            d.mkdir(parents=True)
+            (d / name).write_text(content)
+            out = [_result(sb, a) for a in (["app-server", "daemon", "stop"],
+                                            ["app-server", "daemon", "version"],
+                                            ["app-server", "daemon", "enable-remote-control"])]
+            out.append({"files": sb.daemon_files()})
+            return out
+
+    ref, ours = _both(side)
+    assert ours == ref
+
+
+@pytest.mark.reference
+def test_managed_binary_that_never_serves():
+    """The daemon gives up after its start timeout, naming the binary and its stderr tail."""
+    def side(which):
+        with DaemonSandbox(which, managed=False) as sb:
+            sb.managed_bin.parent.mkdir(parents=True)
+            sb.managed_bin.write_text("#!/bin/sh\necho 'error: unexpected argument' >&2\nexit 3\n")
+            sb.managed_bin.chmod(0o755)
+            out = [_result(sb, ["app-server", "daemon", "start"]),
+                   {"files": sb.daemon_files()},
+                   _result(sb, ["app-server", "daemon", "stop"])]
+            return out
+
+    ref, ours = _both(side)
+    assert ours == ref
+
+
+@pytest.mark.reference
+@pytest.mark.parametrize("json_flag", [False, True], ids=["human", "json"])
+def test_foreground_remote_control_offline(json_flag):
+    def side(which):
+        with DaemonSandbox(which, managed=False) as sb:
+            return _result(sb, ["remote-control", *(["--json"] if json_flag else [])])
+
+    ref, ours = _both(side)
+    assert ours == ref

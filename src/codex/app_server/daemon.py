@@ -184,13 +184,10 @@ class PidBackend:
 
     def _parse(self, contents: str) -> dict:
         try:
-            record = json.loads(contents)
-            if not (isinstance(record, dict) and isinstance(record.get("pid"), int)
-                    and isinstance(record.get("processStartTime"), str)):
-                raise ValueError("missing field")
+            return parse_serde(contents.encode("utf-8"), "PidRecord",
+                               [("pid", "u32"), ("processStartTime", "string")])
         except ValueError as exc:
             raise AnyhowError(f"invalid pid file contents in {self.pid_file}", exc) from None
-        return record
 
     def _matches(self, record: dict) -> bool:
         pid = record["pid"]
@@ -264,7 +261,7 @@ class PidBackend:
                 except OSError as exc:
                     raise AnyhowError(f"failed to reserve pid file {self.pid_file}", exc) from None
             try:
-                log = open(self.stderr_log, "ab")
+                log = open(self.stderr_log, "wb")
             except OSError:
                 log = subprocess.DEVNULL
             try:
@@ -306,6 +303,8 @@ class PidBackend:
             os.close(lock)
 
     def _terminate(self, pid: int, sig: int) -> None:
+        if pid <= 1:      # never signal every process / our own group / init
+            return
         try:
             if self.group:
                 os.killpg(pid, sig)
@@ -357,6 +356,75 @@ class PidBackend:
                 continue
             if self._is_active(record):
                 raise AnyhowError(f"timed out waiting for pid-managed app server {pid} to stop")
+
+
+def _serde_unexpected(v) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return f"boolean `{'true' if v else 'false'}`"
+    if isinstance(v, int):
+        return f"integer `{v}`"
+    if isinstance(v, float):
+        return f"floating point `{v}`"
+    if isinstance(v, str):
+        from codex.auth._json import _escape_debug
+
+        return f'string "{_escape_debug(v)}"'
+    return "sequence" if isinstance(v, list) else "map"
+
+
+def _serde_typed(check, expecting: str):
+    from codex.auth import _json as J
+
+    def convert(v):
+        if check(v):
+            return v
+        if isinstance(v, int) and not isinstance(v, bool) and expecting == "u32":
+            raise J.CustomError(f"invalid value: integer `{v}`, expected u32")
+        raise J.CustomError(f"invalid type: {_serde_unexpected(v)}, expected {expecting}")
+
+    return J.Custom(J.ANY, convert, deferred=False)
+
+
+def parse_serde(data: bytes, name: str, fields: list) -> dict:
+    """serde_json's ``from_str`` into a struct of bool/u32/String fields; raises ValueError with
+    serde_json's message."""
+    from codex.auth import _json as J
+
+    kinds = {
+        "bool": (lambda v: isinstance(v, bool), "a boolean"),
+        "u32": (lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 0xFFFFFFFF, "u32"),
+        "string": (lambda v: isinstance(v, str), "a string"),
+    }
+    schema = J.Struct(name, [J.Field(key, _serde_typed(*kinds[kind])) for key, kind in fields])
+    try:
+        return J.from_bytes(data, schema)
+    except J.Error as exc:
+        raise ValueError(str(exc)) from None
+
+
+STDERR_LOG_TAIL_BYTES = 4096
+
+
+def read_stderr_log_tail(path: str) -> str | None:
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            if size == 0:
+                return None
+            start = max(size - STDERR_LOG_TAIL_BYTES, 0)
+            f.seek(start)
+            data = f.read()
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return None
+    if start > 0 and b"\n" in data:
+        data = data[data.index(b"\n") + 1:]
+    text = data.decode("utf-8", "replace").rstrip()
+    return text or None
 
 
 def _unlink(path: str) -> None:
@@ -447,13 +515,7 @@ class Daemon:
         except OSError as exc:
             raise AnyhowError(f"failed to read daemon settings {self.settings_file}", exc) from None
         try:
-            data = json.loads(contents)
-            if not isinstance(data, dict):
-                raise ValueError("invalid type: expected struct DaemonSettings")
-            if "remoteControlEnabled" not in data:
-                raise ValueError("missing field `remoteControlEnabled`")
-            if not isinstance(data["remoteControlEnabled"], bool):
-                raise ValueError("invalid type: expected a boolean")
+            data = parse_serde(contents.encode("utf-8"), "DaemonSettings", [("remoteControlEnabled", "bool")])
         except ValueError as exc:
             raise AnyhowError(f"failed to parse daemon settings {self.settings_file}", exc) from None
         return {"remoteControlEnabled": data["remoteControlEnabled"]}
@@ -510,7 +572,15 @@ class Daemon:
                 if time.monotonic() < deadline:
                     time.sleep(START_POLL_INTERVAL)
                     continue
-                raise exc.context(f"app server did not become ready on {self.socket_path}") from None
+                context = (f"app server did not become ready on {self.socket_path}\n\n"
+                           f"Daemon used app-server:\n  path: {self.managed_codex_bin}\n"
+                           f"  version: {managed_codex_version(self.managed_codex_bin) or 'unknown'}")
+                log = self.pid_file[:-len(".pid")] + ".stderr.log"
+                tail = read_stderr_log_tail(log)
+                if tail is not None:
+                    context += f"\n\nManaged app-server stderr ({log}):"
+                    context += "".join("\n  " + line for line in tail.splitlines())
+                raise exc.context(context) from None
 
     def output(self, status: str, backend: bool, pid: int | None, app_server_version: str | None) -> dict:
         out: dict = {"status": status}
