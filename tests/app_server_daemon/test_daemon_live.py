@@ -368,3 +368,130 @@ def test_foreground_remote_control_offline(json_flag):
 
     ref, ours = _both(side)
     assert ours == ref
+
+
+# ---------------------------------------------------------------------------------------------
+# send-message-v2: more turns, live and replayed
+# ---------------------------------------------------------------------------------------------
+
+
+def _sm_replies(scenario: str):
+    from parity.mock_responses import ResponseStream, http_error
+
+    if scenario == "hello":
+        return [sse(text_stream("Hello from mock!"))]
+    if scenario == "shell":
+        return [sse(ResponseStream().function_call("exec_command", {"cmd": "echo hi"}).completed()),
+                sse(text_stream("Done."))]
+    if scenario == "failed":
+        return [http_error(400, "bad request (mock)", type_="invalid_request_error")]
+    if scenario == "reasoning":
+        return [sse(ResponseStream().reasoning("Thinking about it").message("Hi!").completed())]
+    raise ValueError(scenario)
+
+
+def _send_message(which: str, scenario: str) -> tuple[int, str, str, str]:
+    with MockResponses(_sm_replies(scenario)) as mock:
+        with DaemonSandbox(which, managed=False, mock=mock, tag="send") as sb:
+            r = sb.run("debug", "app-server", "send-message-v2", "Say hello.")
+            return r.exit_code, r.stdout, normalize_transcript(r.stdout, sb), r.stderr
+
+
+def _mask_process_ids(text: str) -> str:
+    import re
+
+    text = re.sub(r'"processId": "\d+"', '"processId": "<PID>"', text)
+    return re.sub(r'process_id: Some\("\d+"\)', 'process_id: Some("<PID>")', text)
+
+
+@pytest.mark.reference
+def test_send_message_v2_with_a_shell_command_matches_reference():
+    ref = _send_message("reference", "shell")
+    ours = _send_message("ours", "shell")
+    assert ours[0] == ref[0] == 0
+    ref_lines = _mask_process_ids(ref[2]).split("\n")
+    our_lines = _mask_process_ids(ours[2]).split("\n")
+    for i, (a, b) in enumerate(zip(ref_lines, our_lines)):
+        assert b == a, f"line {i + 1} differs"
+    assert len(our_lines) == len(ref_lines)
+
+
+class _ReplayChild:
+    """Plays the app-server's side of a recorded send-message-v2 transcript: the messages the
+    reference printed with `< `, request ids mapped to the ones our client sends."""
+
+    def __init__(self, transcript: str):
+        import io
+
+        self.received, self.ref_request_ids = _parse_transcript(transcript)
+        self.our_request_ids: list = []
+        this = self
+
+        class _Stdin(io.RawIOBase):
+            def writable(self):
+                return True
+
+            def write(self, data):
+                msg = json.loads(bytes(data))
+                if "id" in msg and "method" in msg:
+                    this.our_request_ids.append(msg["id"])
+                return len(data)
+
+        class _Stdout:
+            def readline(self):
+                if not this.received:
+                    return b""
+                msg = this.received.pop(0)
+                if "id" in msg and "method" not in msg and msg["id"] in this.ref_request_ids:
+                    k = this.ref_request_ids.index(msg["id"])
+                    msg = dict(msg, id=this.our_request_ids[k])
+                return json.dumps(msg).encode() + b"\n"
+
+        self.stdin = _Stdin()
+        self.stdout = _Stdout()
+
+    def wait(self, timeout=None):
+        return 0
+
+    def kill(self):
+        pass
+
+
+def _parse_transcript(text: str) -> tuple[list[dict], list]:
+    received, sent_ids, block, prefix = [], [], [], None
+    for line in text.split("\n"):
+        if line[:2] in ("< ", "> ") and (block or line[2:] == "{"):
+            prefix = prefix or line[:2]
+            block.append(line[2:])
+            if line[2:] == "}":
+                msg = json.loads("\n".join(block))
+                if prefix == "< ":
+                    received.append(msg)
+                elif "id" in msg and "method" in msg:
+                    sent_ids.append(msg["id"])
+                block, prefix = [], None
+    return received, sent_ids
+
+
+@pytest.mark.reference
+@pytest.mark.parametrize("scenario", ["hello", "shell", "failed", "reasoning"])
+def test_send_message_v2_replayed_reference_transcript(scenario, capsys):
+    """Our client fed the exact messages the reference's app-server sent: every line it prints
+    (pretty JSON, Rust Debug renderings, turn end) equals the reference's, request ids aside."""
+    from codex.app_server.send_message import run_send_message_v2
+
+    code, raw, _, _ = _send_message("reference", scenario)
+    assert code == 0
+    body = raw.split("\n[Datadog trace]\n")[0]
+    capsys.readouterr()
+    child = _ReplayChild(raw)
+    run_send_message_v2([], "Say hello.", child=child)
+    ours = capsys.readouterr().out
+    for k, rid in enumerate(_parse_transcript(raw)[1]):
+        body = body.replace(rid, f"<REQUEST-ID-{k}>")
+    for k, rid in enumerate(child.our_request_ids):
+        ours = ours.replace(rid, f"<REQUEST-ID-{k}>")
+    ref_lines, our_lines = body.split("\n"), ours.split("\n")
+    for i, (a, b) in enumerate(zip(ref_lines, our_lines)):
+        assert b == a, f"line {i + 1} differs"
+    assert len(our_lines) == len(ref_lines)

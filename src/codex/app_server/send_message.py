@@ -22,7 +22,7 @@ from codex._stdio import err as _err
 from .control_client import AnyhowError
 from .rust_debug import debug_str, debug_type, notification_debug, variant_name
 
-__all__ = ["send_message_v2_cmd"]
+__all__ = ["send_message_v2_cmd", "run_send_message_v2"]
 
 NOTIFICATIONS_TO_OPT_OUT = [
     "command/exec/outputDelta",
@@ -80,11 +80,15 @@ def _request_id_debug(rid) -> str:
 
 
 class _Client:
-    def __init__(self, argv: list[str]):
-        try:
-            self.child = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        except OSError as exc:
-            raise AnyhowError(f"failed to start `{argv[0]}` app-server process", exc) from None
+    def __init__(self, argv: list[str], child=None):
+        """``child``: a ``Popen``-like object (stdin/stdout/wait/kill) to talk to instead of
+        spawning ``argv`` (tests replay a recorded transcript through it)."""
+        if child is None:
+            try:
+                child = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            except OSError as exc:
+                raise AnyhowError(f"failed to start `{argv[0]}` app-server process", exc) from None
+        self.child = child
         self.pending: deque = deque()
 
     # -- transport ---------------------------------------------------------------------------
@@ -245,10 +249,11 @@ def _json_debug(v) -> str:
     return _json_value(v)
 
 
-def _run(argv: list[str], message: str) -> None:
+def run_send_message_v2(argv: list[str], message: str, child=None) -> None:
+    """The whole exchange, printed on stdout; raises ``AnyhowError``."""
     from codex import __version__
 
-    client = _Client(argv)
+    client = _Client(argv, child)
     try:
         init = client.send_request("initialize", {
             "clientInfo": {"name": "codex-toy-app-server", "title": "Codex Toy App Server",
@@ -289,7 +294,7 @@ def send_message_v2_cmd(invocation) -> int:
     code = 0
     error: AnyhowError | None = None
     try:
-        _run(argv, message)
+        run_send_message_v2(argv, message)
     except AnyhowError as exc:
         error = exc
         code = 1
