@@ -495,3 +495,57 @@ def test_send_message_v2_replayed_reference_transcript(scenario, capsys):
     for i, (a, b) in enumerate(zip(ref_lines, our_lines)):
         assert b == a, f"line {i + 1} differs"
     assert len(our_lines) == len(ref_lines)
+
+
+@pytest.mark.reference
+@pytest.mark.parametrize("kind", ["dead-socket", "regular-file"])
+def test_stale_control_socket(kind):
+    """A socket path nobody listens on (left by a killed server) or a plain file in its place."""
+    import socket as _socket
+
+    def side(which):
+        with DaemonSandbox(which, managed=False) as sb:
+            d = sb.codex_home / "app-server-control"
+            d.mkdir(mode=0o700)
+            path = d / "app-server-control.sock"
+            if kind == "dead-socket":
+                s = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+                s.bind(str(path))
+                s.close()
+            else:
+                path.write_text("not a socket\n")
+            return [_result(sb, a, stdin="") for a in (["app-server", "daemon", "version"],
+                                                       ["app-server", "daemon", "stop"],
+                                                       ["app-server", "daemon", "start"],
+                                                       ["app-server", "proxy"],
+                                                       ["remote-control", "stop"])]
+
+    ref, ours = _both(side)
+    assert ours == ref
+
+
+@pytest.mark.reference
+@pytest.mark.parametrize("starter", SIDES)
+def test_daemon_state_is_shared_between_the_two_clis(starter):
+    """The pid file, locks, settings and socket are the reference's own: a daemon started by one
+    CLI is seen, reconfigured and stopped by the other."""
+    other = "ours" if starter == "reference" else "reference"
+    with DaemonSandbox(starter) as sb:
+        def run(which, *args):
+            r = sb.env.run(list(args), which=which, timeout=120)
+            return r.exit_code, json.loads(r.stdout) if r.stdout.strip() else r.stderr
+
+        code, started = run(starter, "app-server", "daemon", "start")
+        assert code == 0 and started["status"] == "started"
+        code, version = run(other, "app-server", "daemon", "version")
+        assert (code, version["status"], version.get("backend")) == (0, "running", "pid")
+        code, again = run(other, "app-server", "daemon", "start")
+        assert (code, again["status"]) == (0, "alreadyRunning")
+        code, enabled = run(other, "app-server", "daemon", "enable-remote-control")
+        assert (code, enabled["status"], enabled.get("backend")) == (0, "enabled", "pid")
+        code, disabled = run(starter, "app-server", "daemon", "disable-remote-control")
+        assert (code, disabled["status"]) == (0, "disabled")
+        code, stopped = run(other, "app-server", "daemon", "stop")
+        assert (code, stopped["status"]) == (0, "stopped")
+        code, _ = run(starter, "app-server", "daemon", "version")
+        assert code == 1
