@@ -16,6 +16,7 @@ from setuptools.command.build_ext import build_ext
 # (module name, sources). Each module has a pure twin named in codex/_ext.py's convention.
 CYTHON_MODULES = [
     ("codex.model._sse_c", ["pyx/model/_sse_c.pyx"]),
+    ("codex.model._chunked_c", ["pyx/model/_chunked_c.pyx"]),
     ("codex.apply_patch._seek_c", ["pyx/apply_patch/_seek_c.pyx"]),
     ("codex.file_search._match_c", ["pyx/file_search/_match_c.pyx"]),
     ("codex.process._spawn_c", ["pyx/process/_spawn_c.pyx"]),

@@ -255,11 +255,12 @@ def test_keep_alive_reuses_the_connection():
                 for _ in range(2):
                     async for _ev in c.stream_turn({}, []):
                         pass
-                pool = c._http._transport._pool
-                return len(pool.connections)
+                # one idle connection, used by both requests (codex.model.transport's pool)
+                idle = c._http._transport._idle
+                return sum(len(v) for v in idle.values()), mock._httpd.accepted
             finally:
                 await c.aclose()
-    assert asyncio.run(go()) == 1
+    assert asyncio.run(go()) == (1, 1)
 
 
 def test_body_factory_is_called_per_attempt():
