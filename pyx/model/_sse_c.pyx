@@ -26,7 +26,7 @@ cdef extern from "Python.h":
     object PyUnicode_DecodeUTF8(const char *s, Py_ssize_t size, const char *errors)
     object PyLong_FromUnsignedLongLong(unsigned long long v)
 
-__all__ = ["SSEDecodeError", "SSEDecoder", "SSEEvent"]
+__all__ = ["SSEBatch", "SSEDecodeError", "SSEDecoder", "SSEEvent"]
 
 cdef enum:
     LF = 10
@@ -103,6 +103,31 @@ cdef class SSEEvent:
     def __repr__(self):
         return (f"SSEEvent(event={self.event!r}, data={self.data!r}, id={self.id!r}, "
                 f"retry={self.retry!r})")
+
+
+cdef class SSEBatch:
+    """Consecutive events of the batched type (see `SSEDecoder.batch_events`), each with one
+    data line: `data` is their data values joined with LF, `count` how many there were (>= 2)."""
+
+    cdef readonly str event
+    cdef readonly str data
+    cdef readonly Py_ssize_t count
+
+    def __init__(self, str event, str data, Py_ssize_t count):
+        self.event = event
+        self.data = data
+        self.count = count
+
+    def __eq__(self, other):
+        if isinstance(other, SSEBatch):
+            return (self.event, self.data, self.count) == (other.event, other.data, other.count)
+        return NotImplemented
+
+    def __hash__(self):
+        return hash((self.event, self.data, self.count))
+
+    def __repr__(self):
+        return f"SSEBatch(event={self.event!r}, data={self.data!r}, count={self.count!r})"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -255,17 +280,32 @@ cdef class SSEDecoder:
     cdef bytes id_raw      # cache: the bytes that made `id_str`
     cdef str id_str
     cdef object error      # set once invalid UTF-8 stopped the decoding
+    cdef str batch_name    # batched event type (None: off)
+    cdef Buf batch         # data values of the pending batch, each followed by LF
+    cdef Py_ssize_t batch_count
+    cdef str batch_id      # id and retry of the batch's first event (a batch of one is
+    cdef object batch_retry  # returned as the plain event)
 
     def __cinit__(self):
         self.line.p = NULL
         self.line.n = self.line.cap = 0
         self.data.p = NULL
         self.data.n = self.data.cap = 0
+        self.batch.p = NULL
+        self.batch.n = self.batch.cap = 0
+        self.batch_name = None
         self._reset()
 
     def __dealloc__(self):
         PyMem_Free(self.line.p)
         PyMem_Free(self.data.p)
+        PyMem_Free(self.batch.p)
+
+    def batch_events(self, name):
+        """From now on, return each run of consecutive `name` events that have one data line
+        and that one `feed` completes as one SSEBatch (a run of one stays an SSEEvent).
+        None turns batching off."""
+        self.batch_name = name
 
     cdef void _reset(self) noexcept:
         self.line.n = 0
@@ -284,6 +324,9 @@ cdef class SSEDecoder:
         self.id_raw = b""
         self.id_str = EMPTY
         self.error = None
+        self.batch_count = 0
+        buf_clear(&self.batch)
+        self.batch.n = 0
 
     def feed(self, data):
         """Decode one chunk of the stream; return the events it completes (often none)."""
@@ -299,7 +342,28 @@ cdef class SSEDecoder:
                 self._feed(<const uint8_t *>view.buf, view.len, out)
             finally:
                 PyBuffer_Release(&view)
+        if self.batch_count:
+            self._flush_batch(out)
         return out
+
+    cdef int _flush_batch(self, list out) except -1:
+        cdef SSEEvent event
+        cdef str data
+        if self.batch_count == 0:
+            return 0
+        data = PyUnicode_DecodeUTF8(self.batch.p, self.batch.n - 1, NULL)
+        if self.batch_count == 1:
+            event = SSEEvent.__new__(SSEEvent)
+            event.event = self.batch_name
+            event.data = data
+            event.id = self.batch_id
+            event.retry = self.batch_retry
+            out.append(event)
+        else:
+            out.append(SSEBatch(self.batch_name, data, self.batch_count))
+        self.batch_count = 0
+        buf_clear(&self.batch)
+        return 0
 
     def close(self):
         """End the stream. Returns no events: an event without its closing blank line is
@@ -454,7 +518,24 @@ cdef class SSEDecoder:
 
     cdef int _dispatch(self, list out) except -1:
         cdef SSEEvent event
+        cdef str etype
         if self.data.n:
+            if self.batch_name is not None:
+                etype = self.event_type if len(self.event_type) else MESSAGE
+                if (etype is self.batch_name or etype == self.batch_name) and memchr(
+                        self.data.p + self.data_off, LF, self.data.n - self.data_off - 1) == NULL:
+                    if self.batch_count == 0:
+                        self.batch_id = self.last_id
+                        self.batch_retry = self.retry
+                    buf_append(&self.batch, self.data.p + self.data_off, self.data.n - self.data_off)
+                    self.batch_count += 1
+                    buf_clear(&self.data)
+                    self.data_off = 0
+                    self.event_type = EMPTY
+                    self.retry = None
+                    return 0
+                if self.batch_count:
+                    self._flush_batch(out)
             event = SSEEvent.__new__(SSEEvent)
             event.event = self.event_type if len(self.event_type) else MESSAGE
             event.data = PyUnicode_DecodeUTF8(self.data.p + self.data_off,

@@ -575,3 +575,108 @@ def test_importing_the_package_is_cheap():
     code = "import sys, codex.model; print(sorted(m for m in sys.modules if m.startswith('codex.model')))"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip() == "['codex.model']", proc.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# batching (`batch_events`): the model client's coalescing of output-text deltas
+
+
+def unbatch(items):
+    """Expand SSEBatch records back into the (event, data) pairs they stand for."""
+    out = []
+    for x in items:
+        if type(x).__name__ == "SSEBatch":
+            assert x.count >= 2
+            lines = x.data.split("\n")
+            assert len(lines) == x.count
+            out += [(x.event, line) for line in lines]
+        else:
+            out.append((x.event, x.data))
+    return out
+
+
+BATCH_FUZZ = [b"event: d\ndata: {\"a\": 1}\n\n", b"event: d\ndata: x\n\n", b"event: e\ndata: y\n\n",
+              b"data: z\n\n", b"event: d\ndata: 1\ndata: 2\n\n", b"event: d\n\n", b"id: 7\n",
+              b"retry: 5\n", b": c\n", b"event: d\r\ndata: \xe2\x82\xac\r\n\r\n"]
+
+
+def test_batched_stream_stands_for_the_same_events(twin):
+    rng = random.Random(99)
+    for _ in range(400):
+        stream = b"".join(rng.choice(BATCH_FUZZ) for _ in range(rng.randint(0, 30)))
+        plain = [(e.event, e.data) for e in decode_events(twin, stream, None)]
+        for chunks in chunkings(stream, rng, 3):
+            d = twin.SSEDecoder()
+            d.batch_events("d")
+            got = []
+            for c in chunks:
+                items = d.feed(c)
+                # a batch holds only single-line `d` events; it never spans two feeds
+                for x in items:
+                    if type(x).__name__ == "SSEBatch":
+                        assert x.event == "d"
+                got += items
+            d.close()
+            assert unbatch(got) == plain, (stream, chunks)
+
+
+def decode_events(twin, stream, chunks):
+    d = twin.SSEDecoder()
+    out = []
+    for c in (chunks or [stream]):
+        out += d.feed(c)
+    return out
+
+
+def test_batches_of_both_twins_are_equal():
+    compiled = _import_compiled()
+    if compiled is None:
+        pytest.skip("compiled twin not built")
+    pure = importlib.import_module(TWIN_MODULES["pure"])
+    stream, _ = _responses_stream(["a", "b\nc", "d"] * 50)
+    results = []
+    for mod in (pure, compiled):
+        d = mod.SSEDecoder()
+        d.batch_events("response.output_text.delta")
+        results.append([(type(x).__name__, x.event, x.data, x.count if type(x).__name__ == "SSEBatch" else None)
+                        for x in d.feed(stream)])
+    assert results[0] == results[1]
+    assert [r[0] for r in results[0]] == ["SSEEvent", "SSEEvent", "SSEBatch", "SSEEvent"]
+    assert results[0][2][3] == 150
+
+
+def test_client_coalescing_keeps_the_text():
+    """`_decode_coalesced` over batched events: the same text per item, in order, and the other
+    events unchanged, also when runs interleave items and when a batch is not all deltas."""
+    from codex.model import client as C
+    from codex.model.sse import SSEDecoder
+    from codex.protocol import models as P
+
+    events = [{"type": "response.created", "response": {"id": "r"}}]
+    rng = random.Random(5)
+    want: dict[str, str] = {}
+    for n in range(300):
+        item = rng.choice(["m1", "m2"])
+        delta = rng.choice(["x", "\u20ac", "\n", "\"q\"", "ab"])
+        want[item] = want.get(item, "") + delta
+        events.append({"type": "response.output_text.delta", "item_id": item, "output_index": 0,
+                       "content_index": 0, "delta": delta})
+        if n % 97 == 0:  # an event line that lies: not a delta payload
+            events.append({"type": "response.output_text.done", "item_id": item})
+    body = "".join(
+        f"event: {'response.output_text.delta' if e['type'].startswith('response.output_text') else e['type']}\n"
+        f"data: {json.dumps(e)}\n\n" for e in events).encode()
+    for size in (len(body), 4096, 97):
+        d = SSEDecoder()
+        d.batch_events("response.output_text.delta")
+        got: dict[str, str] = {}
+        kinds = []
+        for i in range(0, len(body), size):
+            for ev in C._decode_coalesced(d.feed(body[i:i + size])):
+                if isinstance(ev, P.OutputTextDelta):
+                    got[ev.item_id] = got.get(ev.item_id, "") + ev.delta
+                elif ev is not None:
+                    kinds.append(type(ev).__name__)
+        assert got == want
+        plain = [C._decode_event(json.dumps(e)) for e in events]
+        assert kinds == [type(e).__name__ for e in plain if not isinstance(e, P.OutputTextDelta)]

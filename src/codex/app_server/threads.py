@@ -149,6 +149,16 @@ class ThreadService:
         # included, before the v2 mapping: `await raw_event_hook(session, event)`. Used by
         # `codex mcp-server` (its `codex/event` notifications are the core's events). None: off.
         self.raw_event_hook: Callable[[Any, Any], Awaitable[None]] | None = None
+        # `wants_notification(thread_id, method)`: does a connection subscribed to the thread
+        # take this notification (it did not opt out of it)? None: assume one does.
+        self.wants_notification: Callable[[str, str], bool] | None = None
+
+    def _delta_consumers(self, thread_id: str) -> bool:
+        """Does anybody see this thread's agent-message deltas one by one? When nobody does
+        (`codex exec` opts out of them), the model stream may merge deltas that arrive together."""
+        if self.raw_event_hook is not None or self.wants_notification is None:
+            return True
+        return self.wants_notification(thread_id, "item/agentMessage/delta")
 
     def handlers(self) -> dict[str, Callable[[dict[str, Any]], Awaitable[Any]]]:
         return {
@@ -269,6 +279,7 @@ class ThreadService:
 
         early: list[Any] = []
         session = Session(settings, sink)
+        session.delta_consumers = lambda: self._delta_consumers(session.thread_id)
         await session.start(resume_path=resume_path)
         t = LoadedThread(session, EventMapper(), int(time.time()))
         t.early_events = early
@@ -572,6 +583,11 @@ def register_methods(registry: Any) -> None:
                                 source=getattr(server, "session_source", "vscode"),
                                 config_loader=loader, server_request=server_request)
             svc.settings_hook = server.state.get("threads_settings_hook")
+
+            def wants_notification(thread_id: str, method: str) -> bool:
+                return any(method not in c.opt_out for c in subscribers.get(thread_id, ()))
+
+            svc.wants_notification = wants_notification
             server.state["threads"] = svc
         return svc
 

@@ -112,6 +112,14 @@ class Session:
         self.pending_input: list[list[dict[str, Any]]] = []
         self.active_turn: Any = None
         self._exec_policy: Any = None
+        # Set by the face: returns True while some consumer shows agent-message deltas one by
+        # one. When it returns False the model stream merges the deltas that arrive together
+        # (same text, fewer events). None: always one delta per server event.
+        self.delta_consumers: Callable[[], bool] | None = None
+
+    def coalesce_deltas(self) -> bool:
+        check = self.delta_consumers
+        return check is not None and not check()
 
     # -- lifecycle ---------------------------------------------------------------------------
 

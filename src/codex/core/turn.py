@@ -380,7 +380,7 @@ class Turn:
         active: dict[str, dict[str, Any]] = {}   # output item id -> turn item being streamed
         got_response = False
         try:
-            async for ev in client.stream_turn(self._body, headers):
+            async for ev in client.stream_turn(self._body, headers, coalesce=s.coalesce_deltas()):
                 if isinstance(ev, C.RateLimits):
                     got_response = True
                     s.rate_limits = ev.snapshot

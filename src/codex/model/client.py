@@ -50,6 +50,7 @@ Known differences from 0.136.0:
 from __future__ import annotations
 
 import asyncio
+import operator
 import random
 import re
 from typing import Any, AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -58,7 +59,7 @@ import msgspec
 
 from codex.model import errors as E
 from codex.model.providers import AuthProvider, ModelProviderInfo, NoAuth
-from codex.model.sse import SSEDecodeError, SSEDecoder
+from codex.model.sse import SSEBatch, SSEDecodeError, SSEDecoder
 from codex.protocol import models as P
 
 __all__ = [
@@ -339,6 +340,56 @@ def _decode_event(data: str):
         return None
 
 
+_TEXT_DELTA = "response.output_text.delta"
+_DELTA_DECODER = msgspec.json.Decoder(P.OutputTextDelta)
+_DELTA_KEY = operator.attrgetter("item_id", "output_index", "content_index")
+_DELTA_TEXT = operator.attrgetter("delta")
+
+
+def _decode_coalesced(sses) -> list:
+    """Decode a batch of SSE events from a decoder batching `response.output_text.delta`
+    (`SSEDecoder.batch_events`): each `SSEBatch` (deltas that arrived together) becomes one
+    delta per run of the same item / output / content index, its text their concatenation (the
+    text and its order are unchanged; only the number of deltas drops). A batch that does not
+    decode as such deltas is decoded one event at a time, as without batching."""
+    out: list = []
+    batch_t = SSEBatch
+    for x in sses:
+        if type(x) is batch_t:
+            _merge_batch(x, out)
+        else:
+            out.append(_decode_event(x.data))
+    return out
+
+
+def _merge_batch(batch, out: list) -> None:
+    try:
+        evs = _DELTA_DECODER.decode_lines(batch.data)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        evs = None
+    if evs is None or len(evs) != batch.count:
+        out.extend(_decode_event(d) for d in batch.data.split("\n"))
+        return
+    if len(set(map(_DELTA_KEY, evs))) == 1:
+        first = evs[0]
+        first.delta = "".join(map(_DELTA_TEXT, evs))
+        out.append(first)
+        return
+    cur = None
+    parts: list[str] = []
+    for ev in evs:
+        if (cur is not None and ev.item_id == cur.item_id
+                and ev.output_index == cur.output_index and ev.content_index == cur.content_index):
+            parts.append(ev.delta)
+            continue
+        if cur is not None:
+            cur.delta = "".join(parts)
+            out.append(cur)
+        cur, parts = ev, [ev.delta]
+    cur.delta = "".join(parts)
+    out.append(cur)
+
+
 def _usage(u) -> TokenUsage | None:
     if u is None:
         return None
@@ -418,14 +469,14 @@ class ResponsesClient:
 
             timeout = httpx.Timeout(connect=None, read=self.idle_timeout, write=None, pool=None)
             kw: dict[str, Any] = {"timeout": timeout, "follow_redirects": False, "trust_env": False}
-            if self.url.startswith("http://"):
-                # no TLS on this connection: skip building an SSL context (loading the CA
-                # bundle costs ~60 ms of start-up)
-                kw["verify"] = False
             if self._transport is not None:
                 kw["transport"] = self._transport
             else:
-                kw["limits"] = httpx.Limits(max_keepalive_connections=8, keepalive_expiry=90.0)
+                # our HTTP/1.1 transport (bodies de-chunked in C; see codex.model.transport);
+                # it builds the TLS context on the first https request only
+                from codex.model.transport import ModelTransport
+
+                kw["transport"] = ModelTransport(keepalive_expiry=90.0, max_idle=8)
             self._http = httpx.AsyncClient(**kw)
         return self._http
 
@@ -506,8 +557,11 @@ class ResponsesClient:
     # -- one stream (request retries included)
 
     async def stream_once(self, body: bytes | Mapping[str, Any],
-                          headers: Sequence[tuple[str, str]]) -> AsyncIterator[Any]:
-        """One request (with request-level retries) and its event stream; raises ModelError."""
+                          headers: Sequence[tuple[str, str]], *,
+                          coalesce: bool = False) -> AsyncIterator[Any]:
+        """One request (with request-level retries) and its event stream; raises ModelError.
+        `coalesce`: merge the output-text deltas that arrive together (see `_decode_coalesced`),
+        for consumers that do not show deltas one by one."""
         from codex._httpx import prepare as _prepare_httpx
         _prepare_httpx()
         import httpx
@@ -525,6 +579,8 @@ class ResponsesClient:
                 yield ModelsEtag(etag=etag.strip())
             yield RateLimits(snapshot=parse_rate_limits(rh))
             decoder = SSEDecoder()
+            if coalesce:
+                decoder.batch_events(_TEXT_DELTA)
             stream = response.aiter_raw()
             yielded = _YIELDED
             idle = self.idle_timeout
@@ -547,8 +603,8 @@ class ResponsesClient:
                 if not sses:
                     continue
                 deadline = clock() + idle
-                for sse in sses:
-                    ev = _decode_event(sse.data)
+                events = _decode_coalesced(sses) if coalesce else (_decode_event(x.data) for x in sses)
+                for ev in events:
                     if ev is None:
                         continue
                     if isinstance(ev, yielded):
@@ -579,7 +635,8 @@ class ResponsesClient:
     # -- the turn-level loop
 
     async def stream_turn(self, body: bytes | Mapping[str, Any] | Callable[[], Any],
-                          headers: Sequence[tuple[str, str]]) -> AsyncIterator[Any]:
+                          headers: Sequence[tuple[str, str]], *,
+                          coalesce: bool = False) -> AsyncIterator[Any]:
         """`stream_once` with core's stream retries: yields `Reconnecting` before each retry.
 
         `body` may be a callable returning the body (dict or bytes): it is called for every
@@ -597,7 +654,7 @@ class ResponsesClient:
                 if not isinstance(body, (bytes, bytearray)):
                     body = msgspec.json.encode(body)
             try:
-                async for ev in self.stream_once(body, headers):
+                async for ev in self.stream_once(body, headers, coalesce=coalesce):
                     yield ev
                 return
             except E.ModelError as err:

@@ -19,8 +19,9 @@ from codex._ext import load_twin
 _twin = load_twin("codex.model._sse_c", "codex.model.sse_py")
 
 SSEDecoder = _twin.SSEDecoder
+SSEBatch = _twin.SSEBatch
 SSEEvent = _twin.SSEEvent
 SSEDecodeError = _twin.SSEDecodeError
 IMPLEMENTATION = "compiled" if _twin.__name__ == "codex.model._sse_c" else "pure"
 
-__all__ = ["IMPLEMENTATION", "SSEDecodeError", "SSEDecoder", "SSEEvent"]
+__all__ = ["IMPLEMENTATION", "SSEBatch", "SSEDecodeError", "SSEDecoder", "SSEEvent"]

@@ -42,7 +42,7 @@ import re
 from codecs import utf_8_decode as _utf8_decode
 from operator import itemgetter as _itemgetter
 
-__all__ = ["SSEDecodeError", "SSEDecoder", "SSEEvent"]
+__all__ = ["SSEBatch", "SSEDecodeError", "SSEDecoder", "SSEEvent"]
 
 _EOL = re.compile("\r\n|\r|\n")
 _U64_MAX = 0xFFFF_FFFF_FFFF_FFFF
@@ -87,13 +87,52 @@ def _parse_retry(value: str) -> int | None:
     return n if n <= _U64_MAX else None
 
 
+class SSEBatch:
+    """Consecutive events of the batched type (see `SSEDecoder.batch_events`), each with one
+    data line: `data` is their data values joined with LF, `count` how many there were (>= 2)."""
+
+    __slots__ = ("event", "data", "count")
+
+    def __init__(self, event: str, data: str, count: int) -> None:
+        self.event = event
+        self.data = data
+        self.count = count
+
+    def __eq__(self, other):
+        if isinstance(other, SSEBatch):
+            return (self.event, self.data, self.count) == (other.event, other.data, other.count)
+        return NotImplemented
+
+    def __hash__(self):
+        return hash((self.event, self.data, self.count))
+
+    def __repr__(self) -> str:
+        return f"SSEBatch(event={self.event!r}, data={self.data!r}, count={self.count!r})"
+
+
 class SSEDecoder:
     """Feed bytes as they arrive; get back the events that they complete."""
 
-    __slots__ = ("_pending", "_started", "_parts", "_cr", "_data", "_event", "_id", "_retry", "_error")
+    __slots__ = ("_pending", "_started", "_parts", "_cr", "_data", "_event", "_id", "_retry", "_error",
+                 "_batch_name", "_run")
 
     def __init__(self) -> None:
+        self._batch_name: str | None = None
         self._reset()
+
+    def batch_events(self, name: str | None) -> None:
+        """From now on, return each run of consecutive `name` events that have one data line
+        and that one `feed` completes as one SSEBatch (a run of one stays an SSEEvent).
+        None turns batching off."""
+        self._batch_name = name
+
+    def _flush_run(self, out: list) -> None:
+        run = self._run
+        if len(run) == 1:
+            out.append(run[0])
+        elif run:
+            out.append(SSEBatch(self._batch_name, "\n".join(e[1] for e in run), len(run)))
+        run.clear()
 
     def _reset(self) -> None:
         self._pending = b""  # an incomplete UTF-8 sequence ending the last chunk (<= 3 bytes)
@@ -105,6 +144,7 @@ class SSEDecoder:
         self._id = ""  # last event ID: survives dispatch
         self._retry: int | None = None
         self._error: str | None = None  # set once invalid UTF-8 stopped the decoding
+        self._run: list[SSEEvent] = []  # the pending batch's events
 
     def feed(self, data: bytes) -> list[SSEEvent]:
         """Decode one chunk of the stream; return the events it completes (often none)."""
@@ -128,7 +168,10 @@ class SSEDecoder:
                 text = text[1:]
                 if not text:
                     return []
-        return self._feed_text(text)
+        out = self._feed_text(text)
+        if self._run:
+            self._flush_run(out)
+        return out
 
     def close(self) -> list[SSEEvent]:
         """End the stream. Returns no events: an event without its closing blank line is
@@ -179,10 +222,17 @@ class SSEDecoder:
         event = self._event
         last_id = self._id
         retry = self._retry
+        batch = self._batch_name
         for line in lines:
             if not line:  # blank line: dispatch
                 if data:
-                    out.append(_tuple_new(SSEEvent, (event or "message", "\n".join(data), last_id, retry)))
+                    ev = _tuple_new(SSEEvent, (event or "message", "\n".join(data), last_id, retry))
+                    if batch is not None and len(data) == 1 and ev[0] == batch:
+                        self._run.append(ev)
+                    else:
+                        if self._run:
+                            self._flush_run(out)
+                        out.append(ev)
                     data.clear()
                 event = ""
                 retry = None
