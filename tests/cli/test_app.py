@@ -93,7 +93,6 @@ def test_sandbox_passes_everything_after_the_command_through(cli, monkeypatch):
         (["resume", "--last"], "codex resume"),
         (["fork", "--last"], "codex fork"),
         (["cloud", "list"], "codex cloud list"),
-        (["app-server", "daemon", "version"], "codex app-server daemon version"),
         (["cloud-tasks"], "codex cloud"),
         (["a", "task"], "codex apply"),
         (["completion", "bash"], "codex completion"),
