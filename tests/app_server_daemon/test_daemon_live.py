@@ -549,3 +549,26 @@ def test_daemon_state_is_shared_between_the_two_clis(starter):
         assert (code, stopped["status"]) == (0, "stopped")
         code, _ = run(starter, "app-server", "daemon", "version")
         assert code == 1
+
+
+@pytest.mark.reference
+def test_send_message_v2_config_errors_and_ignored_overrides():
+    """A config.toml that does not load fails before anything is sent; `-c` given to the command
+    changes nothing (0.136.0 passes no overrides on)."""
+    import re
+
+    def side(which):
+        out = []
+        with DaemonSandbox(which, managed=False, tag="send") as sb:
+            sb.env.write_config('model = 5\n')
+            out.append(_result(sb, ["debug", "app-server", "send-message-v2", "hi"]))
+        with MockResponses(_sm_replies("hello")) as mock:
+            with DaemonSandbox(which, managed=False, mock=mock, tag="send") as sb:
+                r = sb.run("debug", "app-server", "send-message-v2", "-c", 'model="o3"',
+                           "-c", 'sandbox_mode="bogus"', "Say hello.")
+                out.append({"exit": r.exit_code, "models": re.findall(r'"model": "[^"]*"', r.stdout),
+                            "stderr": r.stderr})
+        return out
+
+    ref, ours = _both(side)
+    assert ours == ref

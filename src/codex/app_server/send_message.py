@@ -280,11 +280,19 @@ def send_message_v2_cmd(invocation) -> int:
     import os
 
     message = invocation.values.get("user_message") or ""
-    overrides = list(invocation.config_overrides)
-    for name in invocation.values.get("enable") or ():
-        overrides.append(f"features.{name}=true")
-    for name in invocation.values.get("disable") or ():
-        overrides.append(f"features.{name}=false")
+    # 0.136.0 hands the test client no config overrides: `-c`, `--enable` and `--disable` given
+    # to this command change nothing (probed: `-c model="o3"` still starts a gpt-5.5 thread, a bad
+    # `-c sandbox_mode` is not reported). Like the client's tracing set-up, the config is loaded
+    # before anything runs.
+    overrides: list[str] = []
+    from codex.config.errors import ConfigError
+    from codex.config.loader import load_config
+
+    try:
+        load_config([])
+    except ConfigError as exc:
+        _err(exc.render(context="error loading config"))
+        return 1
     argv = [sys.executable, "-m", "codex"]
     for ov in overrides:
         argv += ["--config", ov]
