@@ -372,12 +372,36 @@ def _login(invocation) -> int:
         raise _bail(f"No MCP server named '{name}' found.")
     if server.transport != "streamable_http":
         raise _bail("OAuth login is only supported for streamable HTTP servers.")
-    from codex.mcp.oauth import discover_oauth_support
+    from codex.mcp.oauth import discover_metadata, discover_oauth_support
 
+    discovered = None
     if not discover_oauth_support(server.url):
-        raise _bail("No authorization support detected")
-    # The browser OAuth flow (authorization code + PKCE, local callback) is not ported yet.
-    raise _bail("OAuth login is not available in this build yet.")
+        # The reference then runs rmcp's full discovery (protected resource metadata, OpenID).
+        discovered = discover_metadata(server.url)
+        if discovered is None:
+            raise _bail("No authorization support detected")
+    scopes = [s for s in (invocation.values.get("scopes") or ()) if s != ""]
+    _oauth_flow(config, name, server, scopes, discovered)
+    _out(f"Successfully logged in to MCP server '{name}'.\n")
+    return 0
+
+
+def _oauth_flow(config, name, server, scopes, discovered=None) -> None:
+    """`perform_oauth_login` with the config's store mode, callback port, scopes and resource."""
+    from codex.mcp.oauth import OAuthError, perform_oauth_login, store_mode
+
+    port = config.raw.get("mcp_oauth_callback_port")
+    try:
+        perform_oauth_login(name, server.url, mode=store_mode(config), codex_home=config.codex_home,
+                            scopes=scopes, config_scopes=server.scopes, oauth_resource=server.oauth_resource,
+                            callback_port=port if isinstance(port, int) else None, discovered=discovered,
+                            out=_out, err=_err)
+    except OAuthError as exc:
+        raise _Fail(exc.render()) from None
+    except OSError as exc:
+        from codex.config.errors import render_anyhow
+
+        raise _Fail(render_anyhow(str(exc))) from None
 
 
 def _logout(invocation) -> int:
