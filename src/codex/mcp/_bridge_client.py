@@ -176,6 +176,11 @@ class ServerClient:
     # async (client, request_id, params_json) -> {"action", "content"?, "_meta"?}: answers the
     # server's elicitation/create requests
     elicitation_handler: Callable[["ServerClient", Any, dict], Any] | None = None
+    # where stored MCP OAuth tokens live (`codex mcp login`), for HTTP servers without a bearer token
+    codex_home: str | None = None
+    oauth_store_mode: str = "auto"
+    _oauth: Any = None
+    _http_client: Any = None
 
     @property
     def startup_timeout(self) -> float:
@@ -299,7 +304,18 @@ class ServerClient:
                 from mcp.client.streamable_http import streamable_http_client
 
                 headers = _http_headers(self.name, cfg, self.environ)
+                if not any(k.lower() == "authorization" for k in headers):
+                    # stored OAuth tokens (`codex mcp login`): sent as the bearer token, refreshed
+                    # before later requests once expired (`OAuthPersistor::refresh_if_needed`)
+                    from codex.mcp.oauth import ConnectionAuth
+
+                    self._oauth = await asyncio.to_thread(
+                        ConnectionAuth.load, self.name, cfg.url, mode=self.oauth_store_mode,
+                        codex_home=self.codex_home or self.environ.get("CODEX_HOME"))
+                    if self._oauth is not None:
+                        headers["Authorization"] = f"Bearer {self._oauth.access_token}"
                 client = await stack.enter_async_context(httpx2.AsyncClient(headers=headers, timeout=30.0))
+                self._http_client = client
                 streams = await stack.enter_async_context(streamable_http_client(cfg.url, http_client=client))
                 read, write = streams[0], streams[1]
             async def on_elicit(context, params):
@@ -325,6 +341,7 @@ class ServerClient:
 
             try:
                 init = await self._until_stopped(_initialize(session), remaining())
+                await self._oauth_refresh()
                 tools = []
                 cursor = None
                 while True:
@@ -403,8 +420,21 @@ class ServerClient:
             raise McpClientError("failed to get client: MCP startup failed")
         return self.session
 
+    async def _oauth_refresh(self) -> None:
+        """Refresh expired OAuth tokens before a request; a failed refresh is not an error (the
+        request goes out with the old token, as the reference's)."""
+        auth = self._oauth
+        if auth is None or not auth.needs_refresh():
+            return
+        try:
+            if await asyncio.to_thread(auth.refresh_if_needed) and self._http_client is not None:
+                self._http_client.headers["Authorization"] = f"Bearer {auth.access_token}"
+        except Exception:  # noqa: BLE001 - logged as a warning upstream
+            pass
+
     async def _request(self, coro, timeout: float | None, what: str, method: str):
         limit = self.tool_timeout if timeout is None else timeout
+        await self._oauth_refresh()
         try:
             return await asyncio.wait_for(coro, timeout=limit)
         except asyncio.TimeoutError:

@@ -500,7 +500,8 @@ class McpBridge:
         self.truncation_tokens = truncation_tokens
         self.history_truncation = history_truncation
         self._clients: dict[str, ServerClient] = {
-            name: ServerClient(name, cfg, cwd=self.cwd, environ=self.environ)
+            name: ServerClient(name, cfg, cwd=self.cwd, environ=self.environ, codex_home=self.codex_home,
+                               oauth_store_mode=str((config_raw or {}).get("mcp_oauth_credentials_store") or "auto"))
             for name, cfg in self.configs.items() if cfg.enabled}
         self._emit: Emit | None = None
         self._summary_task: asyncio.Task | None = None
