@@ -38,7 +38,11 @@ class DaemonSandbox:
         self.codex_home = self.env.codex_home
         self.managed_bin = self.codex_home / "packages" / "standalone" / "current" / "codex"
         if managed:
-            self.install_managed()
+            try:
+                self.install_managed()
+            except BaseException:
+                self.env.close()
+                raise
 
     def install_managed(self) -> None:
         self.managed_bin.parent.mkdir(parents=True, exist_ok=True)

@@ -284,7 +284,6 @@ def send_message_v2_cmd(invocation) -> int:
     # to this command change nothing (probed: `-c model="o3"` still starts a gpt-5.5 thread, a bad
     # `-c sandbox_mode` is not reported). Like the client's tracing set-up, the config is loaded
     # before anything runs.
-    overrides: list[str] = []
     from codex.config.errors import ConfigError
     from codex.config.loader import load_config
 
@@ -293,10 +292,7 @@ def send_message_v2_cmd(invocation) -> int:
     except ConfigError as exc:
         _err(exc.render(context="error loading config"))
         return 1
-    argv = [sys.executable, "-m", "codex"]
-    for ov in overrides:
-        argv += ["--config", ov]
-    argv.append("app-server")
+    argv = [sys.executable, "-m", "codex", "app-server"]
     os.environ.setdefault("PYTHONPATH", os.path.dirname(os.path.dirname(os.path.dirname(
         os.path.abspath(__file__)))))
     code = 0
