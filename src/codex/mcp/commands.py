@@ -89,15 +89,17 @@ _AUTH_DISPLAY = {"unsupported": "Unsupported", "not_logged_in": "Not logged in",
                  "bearer_token": "Bearer token", "o_auth": "OAuth"}
 
 
-def auth_status(cfg, discovered=None) -> str:
+def auth_status(cfg, discovered=None, logged_in: bool = False) -> str:
     """`compute_auth_statuses`: stdio servers are `unsupported`; an HTTP server with a bearer
-    token env var is `bearer_token`; else `not_logged_in` when OAuth discovery finds an
-    authorization server (`discovered[url]`), `unsupported` when not. (Stored OAuth tokens, which
-    make `o_auth`, are not looked up yet.)"""
+    token env var is `bearer_token`; `o_auth` with usable stored OAuth tokens (`logged_in`);
+    else `not_logged_in` when OAuth discovery finds an authorization server (`discovered[url]`),
+    `unsupported` when not."""
     if cfg.transport != "streamable_http":
         return "unsupported"
     if cfg.bearer_token_env_var:
         return "bearer_token"
+    if logged_in:
+        return "o_auth"
     if discovered and discovered.get(cfg.url):
         return "not_logged_in"
     return "unsupported"
@@ -111,6 +113,25 @@ def _discover(servers) -> dict:
     from codex.mcp.oauth import discover_many
 
     return discover_many(urls)
+
+
+def _logged_in(config, entries) -> set:
+    """Names of the HTTP servers with usable stored OAuth tokens (`codex mcp login`)."""
+    names = set()
+    candidates = [(n, c) for n, c in entries if c.transport == "streamable_http" and not c.bearer_token_env_var
+                  and c.url]
+    if not candidates:
+        return names
+    from codex.mcp.oauth import OAuthError, load_oauth_tokens, store_mode, tokens_usable
+
+    for name, cfg in candidates:
+        try:
+            tokens = load_oauth_tokens(name, cfg.url, store_mode(config), config.codex_home)
+        except (OAuthError, OSError):
+            continue
+        if tokens_usable(tokens):
+            names.add(name)
+    return names
 
 
 def _json(value) -> str:
@@ -137,6 +158,7 @@ def _list(invocation) -> int:
     config = _load_config(invocation)
     entries = sorted(_configured(config).items(), key=lambda kv: kv[0])
     discovered = _discover(cfg for _, cfg in entries)
+    logged_in = _logged_in(config, entries)
     if invocation.values.get("json"):
         items = []
         for name, cfg in entries:
@@ -147,7 +169,7 @@ def _list(invocation) -> int:
                 "transport": cfg.transport_json(),
                 "startup_timeout_sec": cfg.startup_timeout_sec,
                 "tool_timeout_sec": cfg.tool_timeout_sec,
-                "auth_status": auth_status(cfg, discovered),
+                "auth_status": auth_status(cfg, discovered, name in logged_in),
             })
         _out(_json(items) + "\n")
         return 0
@@ -156,7 +178,7 @@ def _list(invocation) -> int:
         return 0
     stdio_rows, http_rows = [], []
     for name, cfg in entries:
-        auth = _AUTH_DISPLAY[auth_status(cfg, discovered)]
+        auth = _AUTH_DISPLAY[auth_status(cfg, discovered, name in logged_in)]
         if cfg.transport == "stdio":
             stdio_rows.append([name, cfg.command or "", " ".join(cfg.args) if cfg.args else "-",
                                format_env_display(cfg.env, cfg.env_vars), cfg.cwd or "-", cfg.status(), auth])
@@ -303,7 +325,7 @@ def _add(invocation) -> int:
         # clap's `requires = "url"` inside the flattened optional HTTP args: 0.136.0 reports it
         # with the root command's usage.
         raise _Fail(_REQUIRES_URL, 2)
-    _load_config(invocation)
+    config = _load_config(invocation)
     name = values.get("name")
     try:
         validate_server_name(name)
@@ -337,8 +359,8 @@ def _add(invocation) -> int:
 
         if discover_oauth_support(entry.url):
             _out("Detected OAuth support. Starting OAuth flow\u2026\n")
-            # The browser OAuth flow (authorization code + PKCE, local callback) is not ported.
-            raise _bail("OAuth login is not available in this build yet.")
+            _oauth_flow(config, name, entry, [])
+            _out("Successfully logged in.\n")
     return 0
 
 
