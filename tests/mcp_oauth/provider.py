@@ -45,6 +45,7 @@ class OAuthProvider:
         self.get_mcp_401 = False                      # unauthenticated GET on the MCP URL: 401 + WWW-Authenticate
         self.authorize_error: tuple[str, str | None] | None = None
         self.token_error: tuple[int, dict | str] | None = None
+        self.registration_error: tuple[int, dict | str] | None = None
         self.refresh_error: tuple[int, dict | str] | None = None
         self.requests: list[dict] = []
         self.codes: dict[str, dict] = {}              # code -> authorize params
@@ -196,6 +197,9 @@ class OAuthProvider:
                 if path == "/register":
                     if not provider.registration:
                         return self._send(404, "not found", "text/plain")
+                    if provider.registration_error is not None:
+                        status, payload = provider.registration_error
+                        return self._send(status, payload)
                     req = json.loads(body or b"{}")
                     answer = {"client_id": CLIENT_ID, "client_id_issued_at": 1700000000,
                               "token_endpoint_auth_method": "none"}

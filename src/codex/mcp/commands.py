@@ -157,8 +157,9 @@ def _list(invocation) -> int:
 
     config = _load_config(invocation)
     entries = sorted(_configured(config).items(), key=lambda kv: kv[0])
-    discovered = _discover(cfg for _, cfg in entries)
     logged_in = _logged_in(config, entries)
+    # servers with usable stored tokens are `OAuth` without asking them (as the reference)
+    discovered = _discover(cfg for name, cfg in entries if name not in logged_in)
     if invocation.values.get("json"):
         items = []
         for name, cfg in entries:
@@ -394,16 +395,13 @@ def _login(invocation) -> int:
         raise _bail(f"No MCP server named '{name}' found.")
     if server.transport != "streamable_http":
         raise _bail("OAuth login is only supported for streamable HTTP servers.")
-    from codex.mcp.oauth import discover_metadata, discover_oauth_support
+    from codex.mcp.oauth import discover_scopes
 
-    discovered = None
-    if not discover_oauth_support(server.url):
-        # The reference then runs rmcp's full discovery (protected resource metadata, OpenID).
-        discovered = discover_metadata(server.url)
-        if discovered is None:
-            raise _bail("No authorization support detected")
     scopes = [s for s in (invocation.values.get("scopes") or ()) if s != ""]
-    _oauth_flow(config, name, server, scopes, discovered)
+    if not scopes and not server.scopes:
+        # Without scopes given, the RFC 8414 metadata's `scopes_supported` are asked for first.
+        scopes = discover_scopes(server.url)
+    _oauth_flow(config, name, server, scopes)
     _out(f"Successfully logged in to MCP server '{name}'.\n")
     return 0
 
@@ -417,6 +415,7 @@ def _oauth_flow(config, name, server, scopes, discovered=None) -> None:
         perform_oauth_login(name, server.url, mode=store_mode(config), codex_home=config.codex_home,
                             scopes=scopes, config_scopes=server.scopes, oauth_resource=server.oauth_resource,
                             callback_port=port if isinstance(port, int) else None, discovered=discovered,
+                            client_id=server.oauth_client_id,
                             out=_out, err=_err)
     except OAuthError as exc:
         raise _Fail(exc.render()) from None

@@ -136,18 +136,34 @@ def _valid_as_metadata(meta) -> bool:
         and isinstance(meta.get("token_endpoint"), str)
 
 
-def discover_oauth_support(url: str) -> bool:
-    """True when `<origin>/.well-known/oauth-authorization-server[/<path>]` answers with metadata
-    naming the authorization and token endpoints; False on any failure."""
+def _probe_metadata(url: str):
+    """The RFC 8414 probe: the first `<origin>/.well-known/oauth-authorization-server[/<path>]`
+    answering with metadata naming the authorization and token endpoints, or None."""
     split = _split(url)
     if split is None:
-        return False
+        return None
     origin, path = split
     # The order the reference asks in (recorded).
     candidates = [f"{origin}/.well-known/oauth-authorization-server{path}",
                   f"{origin}{path}/.well-known/oauth-authorization-server"] if path else []
     candidates.append(f"{origin}/.well-known/oauth-authorization-server")
-    return any(_valid_as_metadata(_get_json(c)) for c in candidates)
+    for c in candidates:
+        meta = _get_json(c)
+        if _valid_as_metadata(meta):
+            return meta
+    return None
+
+
+def discover_oauth_support(url: str) -> bool:
+    """True when the RFC 8414 probe finds an authorization server; False on any failure."""
+    return _probe_metadata(url) is not None
+
+
+def discover_scopes(url: str) -> list[str]:
+    """`scopes_supported` of the RFC 8414 probe's metadata ([] when none)."""
+    meta = _probe_metadata(url)
+    scopes = (meta or {}).get("scopes_supported")
+    return [s for s in scopes if isinstance(s, str)] if isinstance(scopes, list) else []
 
 
 def _resource_metadata_url(www_authenticate: str | None) -> str | None:
@@ -721,8 +737,11 @@ def _register(meta: dict, redirect_uri: str, scopes: list[str]) -> str:
     except OSError as exc:
         raise OAuthError(prefix + f"HTTP request failed: {exc}") from None
     if not 200 <= status < 300:
+        from http.client import responses
+
         text = raw.decode("utf-8", "replace")
-        raise OAuthError(prefix + f"HTTP {status}: {text}")
+        reason = responses.get(status)
+        raise OAuthError(prefix + f"HTTP {status}{' ' + reason if reason else ''}: {text}")
     try:
         value = json.loads(raw.decode("utf-8"))
         client_id = value["client_id"]
@@ -735,7 +754,8 @@ def _register(meta: dict, redirect_uri: str, scopes: list[str]) -> str:
 
 def perform_oauth_login(server_name: str, server_url: str, *, mode: str = "auto", codex_home=None,
                         scopes=(), config_scopes=None, oauth_resource: str | None = None,
-                        callback_port: int | None = None, discovered=None, out=None, err=None) -> None:
+                        callback_port: int | None = None, discovered=None, client_id: str | None = None,
+                        out=None, err=None) -> None:
     """The browser flow of `codex mcp login` (prints the URL, waits for the callback, exchanges
     the code, stores the tokens). Raises OAuthError."""
     import urllib.parse
@@ -753,7 +773,8 @@ def perform_oauth_login(server_name: str, server_url: str, *, mode: str = "auto"
             raise OAuthError("No authorization support detected")
         meta, prm = found
         requested = _scopes(list(scopes or ()), config_scopes, prm, meta)
-        client_id = _register(meta, redirect_uri, requested)
+        if client_id is None or not str(client_id).strip():
+            client_id = _register(meta, redirect_uri, requested)
         resource = server_url
         state = _b64(secrets.token_bytes(16))
         verifier = _b64(secrets.token_bytes(32))
