@@ -79,6 +79,9 @@ def _err(text: str) -> None:
     write(sys.stderr, text)
 
 
+EXEC_HANDLER_MODULES = ("codex.app_server.threads", "codex.app_server.thread_methods")
+
+
 def run_exec(opts: ExecOptions) -> int:
     from codex.config.errors import ConfigError
     from codex.config.loader import load_config
@@ -139,9 +142,11 @@ async def _session(opts: ExecOptions, config: Any) -> int:
                                             should_process_notification)
 
     processor = _processor(opts)
+    # exec asks only for thread and turn methods (thread/start|resume|list|unsubscribe,
+    # turn/start, review/start): the other handler modules are not imported (~10 ms)
     server = AppServer(cli_overrides=list(opts.config_overrides), enable=opts.enable,
                        disable=opts.disable, codex_home=config.codex_home, session_source="exec",
-                       trusted_clients=True)
+                       trusted_clients=True, handler_modules=EXEC_HANDLER_MODULES)
     sandbox = None
     if opts.bypass:
         sandbox = "danger-full-access"
