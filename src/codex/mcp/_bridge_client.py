@@ -180,7 +180,7 @@ class ServerClient:
     codex_home: str | None = None
     oauth_store_mode: str = "auto"
     _oauth: Any = None
-    _http_client: Any = None
+    _oauth_lock: Any = None
 
     @property
     def startup_timeout(self) -> float:
@@ -312,10 +312,9 @@ class ServerClient:
                     self._oauth = await asyncio.to_thread(
                         ConnectionAuth.load, self.name, cfg.url, mode=self.oauth_store_mode,
                         codex_home=self.codex_home or self.environ.get("CODEX_HOME"))
-                    if self._oauth is not None:
-                        headers["Authorization"] = f"Bearer {self._oauth.access_token}"
-                client = await stack.enter_async_context(httpx2.AsyncClient(headers=headers, timeout=30.0))
-                self._http_client = client
+                auth = _oauth_bearer(httpx2, self) if self._oauth is not None else None
+                client = await stack.enter_async_context(httpx2.AsyncClient(headers=headers, timeout=30.0,
+                                                                            auth=auth))
                 streams = await stack.enter_async_context(streamable_http_client(cfg.url, http_client=client))
                 read, write = streams[0], streams[1]
             async def on_elicit(context, params):
@@ -341,7 +340,6 @@ class ServerClient:
 
             try:
                 init = await self._until_stopped(_initialize(session), remaining())
-                await self._oauth_refresh()
                 tools = []
                 cursor = None
                 while True:
@@ -421,20 +419,23 @@ class ServerClient:
         return self.session
 
     async def _oauth_refresh(self) -> None:
-        """Refresh expired OAuth tokens before a request; a failed refresh is not an error (the
+        """Refresh expired OAuth tokens (one at a time); a failed refresh is not an error (the
         request goes out with the old token, as the reference's)."""
         auth = self._oauth
         if auth is None or not auth.needs_refresh():
             return
-        try:
-            if await asyncio.to_thread(auth.refresh_if_needed) and self._http_client is not None:
-                self._http_client.headers["Authorization"] = f"Bearer {auth.access_token}"
-        except Exception:  # noqa: BLE001 - logged as a warning upstream
-            pass
+        if self._oauth_lock is None:
+            self._oauth_lock = asyncio.Lock()
+        async with self._oauth_lock:
+            if not auth.needs_refresh():
+                return
+            try:
+                await asyncio.to_thread(auth.refresh_if_needed)
+            except Exception:  # noqa: BLE001 - logged as a warning upstream
+                pass
 
     async def _request(self, coro, timeout: float | None, what: str, method: str):
         limit = self.tool_timeout if timeout is None else timeout
-        await self._oauth_refresh()
         try:
             return await asyncio.wait_for(coro, timeout=limit)
         except asyncio.TimeoutError:
@@ -487,6 +488,28 @@ class ServerClient:
 
 
 PROTOCOL_VERSION = "2025-06-18"
+
+
+def _oauth_bearer(httpx2, owner: "ServerClient"):
+    """An httpx Auth sending the stored OAuth access token; before a JSON-RPC request other than
+    initialize, expired tokens are refreshed first (rmcp's `refresh_if_needed` per request)."""
+    import json
+
+    class _Bearer(httpx2.Auth):
+        requires_request_body = True
+
+        async def async_auth_flow(self, request):
+            if request.method == "POST":
+                try:
+                    message = json.loads(request.content or b"null")
+                except ValueError:
+                    message = None
+                if isinstance(message, dict) and "id" in message and message.get("method") != "initialize":
+                    await owner._oauth_refresh()
+            request.headers["Authorization"] = f"Bearer {owner._oauth.access_token}"
+            yield request
+
+    return _Bearer()
 
 
 async def _initialize(session):
