@@ -46,6 +46,7 @@ class OAuthProvider:
         self.authorize_error: tuple[str, str | None] | None = None
         self.token_error: tuple[int, dict | str] | None = None
         self.registration_error: tuple[int, dict | str] | None = None
+        self.wrong_state = False                      # /authorize redirects with another state
         self.refresh_error: tuple[int, dict | str] | None = None
         self.requests: list[dict] = []
         self.codes: dict[str, dict] = {}              # code -> authorize params
@@ -173,7 +174,8 @@ class OAuthProvider:
                     else:
                         code = f"code-{next(provider._n)}"
                         provider.codes[code] = q
-                        params = {"code": code, "state": q.get("state", "")}
+                        params = {"code": code, "state": "not-" + q.get("state", "") if provider.wrong_state
+                                  else q.get("state", "")}
                     sep = "&" if "?" in redirect else "?"
                     return self._send(302, "", "text/plain",
                                       {"Location": redirect + sep + urllib.parse.urlencode(params)})

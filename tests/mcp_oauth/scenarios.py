@@ -67,6 +67,13 @@ SCENARIOS: dict[str, dict] = {
     "registration_rejected": {"setup": {"registration_error": (400, {"error": "invalid_client_metadata"})}},
     "bad_metadata": {"setup": {"bad_metadata": "{not json"}},
     "no_metadata": {"setup": {"no_metadata": True}},
+    "wrong_state": {"setup": {"wrong_state": True}},
+    "invalid_callbacks_first": {"probe_callback": ["/callback?code=x&state=y", "/callback/{id}", "/callback/{id}?foo=1",
+                                                   "/other?code=x&state=y"]},
+    "callback_port_zero": {"top": "mcp_oauth_callback_port = 0\n"},
+    "callback_port_busy": {"top": "mcp_oauth_callback_port = {port}\n", "busy": True},
+    "corrupt_credentials_file": {"top": 'mcp_oauth_credentials_store = "file"\n', "precreds": "{bad",
+                                 "after": [["mcp", "logout", "srv"], ["mcp", "list"]]},
     "add_with_oauth": {"login": ["mcp", "add", "srv2", "--url", "{url}", "--oauth-resource", "https://r.example"],
                        "after": [["mcp", "list"]]},
 }
@@ -130,7 +137,18 @@ def _configure(p: OAuthProvider, setup: dict) -> None:
             setattr(p, k, v)
 
 
-def _login(env: RefEnv, which: str, p: OAuthProvider, argv: list[str]) -> dict:
+def _get(url: str) -> list:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=10) as resp:  # noqa: S310
+            return [resp.status, resp.read().decode("utf-8", "replace")]
+    except urllib.error.HTTPError as exc:
+        return [exc.code, exc.read().decode("utf-8", "replace")]
+
+
+def _login(env: RefEnv, which: str, p: OAuthProvider, argv: list[str], probes=()) -> dict:
     cmd = env.command(which) + argv
     proc = subprocess.Popen(cmd, cwd=env.cwd, env=env.env(which, BROWSER_ENV), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, start_new_session=True)
@@ -142,6 +160,13 @@ def _login(env: RefEnv, which: str, p: OAuthProvider, argv: list[str]) -> dict:
                 break
             lines.append(line)
             if line.startswith("http") and "/authorize?" in line:
+                import urllib.parse
+
+                query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(line.strip()).query))
+                redirect = urllib.parse.urlsplit(query["redirect_uri"])
+                cb_id = redirect.path.rsplit("/", 1)[-1]
+                probed = [[path, *_get(f"http://{redirect.netloc}" + path.replace("{id}", cb_id))]
+                          for path in probes]
                 callback = p.authorize(line.strip())
                 break
         out, err = proc.communicate(timeout=60)
@@ -149,7 +174,10 @@ def _login(env: RefEnv, which: str, p: OAuthProvider, argv: list[str]) -> dict:
         if proc.poll() is None:
             os.killpg(proc.pid, 9)
             proc.wait()
-    return {"code": proc.returncode, "stdout": "".join(lines) + out, "stderr": err, "callback": callback}
+    result = {"code": proc.returncode, "stdout": "".join(lines) + out, "stderr": err, "callback": callback}
+    if probes:
+        result["probes"] = probed
+    return result
 
 
 def run_scenario(name: str, which: str) -> dict:
@@ -161,10 +189,21 @@ def run_scenario(name: str, which: str) -> dict:
         base = env.config_text()
         text = top + base + f'\n[mcp_servers.srv]\nurl = "{p.mcp_url}"\n' + spec.get("server", "")
         env.write_config(text)
+        if "precreds" in spec:
+            (env.codex_home / ".credentials.json").write_text(spec["precreds"])
         login = spec.get("login", [])
         argv = [a.replace("{url}", p.mcp_url) for a in login] if login[:1] == ["mcp"] else ["mcp", "login", "srv", *login]
         t0 = int(time.time() * 1000)
-        steps = [dict(argv=argv, **_login(env, which, p, argv))]
+        busy = None
+        if spec.get("busy"):
+            busy = socket.socket()
+            busy.bind(("127.0.0.1", port))
+            busy.listen(1)
+        try:
+            steps = [dict(argv=argv, **_login(env, which, p, argv, spec.get("probe_callback", ())))]
+        finally:
+            if busy is not None:
+                busy.close()
         for extra in spec.get("after", []):
             r = env.run(extra, which=which, env=BROWSER_ENV, timeout=60)
             steps.append({"argv": extra, "code": r.exit_code, "stdout": r.stdout, "stderr": r.stderr})
@@ -184,7 +223,8 @@ def run_scenario(name: str, which: str) -> dict:
             cb = s.get("callback")
             result["steps"].append({"argv": [norm.text(a) for a in s["argv"]], "code": s["code"],
                                     "stdout": norm.text(s["stdout"]), "stderr": norm.text(s["stderr"]),
-                                    **({"callback": [cb[0], norm.text(cb[1])]} if cb else {})})
+                                    **({"callback": [cb[0], norm.text(cb[1])]} if cb else {}),
+                                    **({"probes": s["probes"]} if "probes" in s else {})})
         for r in p.requests:
             if r["path"] == "/authorize":      # the browser's request (ours: urllib)
                 headers = {}
@@ -192,6 +232,12 @@ def run_scenario(name: str, which: str) -> dict:
                 headers = {k: norm.text(v) for k, v in sorted(r["headers"].items()) if k in KEEP_HEADERS}
             result["requests"].append({"method": r["method"], "path": r["path"], "query": norm.text(r["query"]),
                                        "body": norm.text(r["body"]), "headers": headers})
+        if creds is not None:
+            try:
+                data = json.loads(creds["text"])
+            except ValueError:
+                creds = None
+                result["credentials"] = {"unparsable": norm.text(cred_path.read_text())}
         if creds is not None:
             data = json.loads(creds["text"])
             for entry in data.values():

@@ -89,17 +89,19 @@ _AUTH_DISPLAY = {"unsupported": "Unsupported", "not_logged_in": "Not logged in",
                  "bearer_token": "Bearer token", "o_auth": "OAuth"}
 
 
-def auth_status(cfg, discovered=None, logged_in: bool = False) -> str:
+def auth_status(cfg, discovered=None, stored: str | None = None) -> str:
     """`compute_auth_statuses`: stdio servers are `unsupported`; an HTTP server with a bearer
-    token env var is `bearer_token`; `o_auth` with usable stored OAuth tokens (`logged_in`);
-    else `not_logged_in` when OAuth discovery finds an authorization server (`discovered[url]`),
-    `unsupported` when not."""
+    token env var is `bearer_token`; `o_auth` with usable stored OAuth tokens (`stored` =
+    "usable"; "error" when the store cannot be read: `unsupported`); else `not_logged_in` when
+    OAuth discovery finds an authorization server (`discovered[url]`), `unsupported` when not."""
     if cfg.transport != "streamable_http":
         return "unsupported"
     if cfg.bearer_token_env_var:
         return "bearer_token"
-    if logged_in:
+    if stored == "usable":
         return "o_auth"
+    if stored == "error":
+        return "unsupported"
     if discovered and discovered.get(cfg.url):
         return "not_logged_in"
     return "unsupported"
@@ -115,9 +117,10 @@ def _discover(servers) -> dict:
     return discover_many(urls)
 
 
-def _logged_in(config, entries) -> set:
-    """Names of the HTTP servers with usable stored OAuth tokens (`codex mcp login`)."""
-    names = set()
+def _stored_status(config, entries) -> dict:
+    """{name: "usable" | "error"} of the HTTP servers with usable stored OAuth tokens (`codex mcp
+    login`) or whose token store cannot be read."""
+    names: dict = {}
     candidates = [(n, c) for n, c in entries if c.transport == "streamable_http" and not c.bearer_token_env_var
                   and c.url]
     if not candidates:
@@ -128,9 +131,10 @@ def _logged_in(config, entries) -> set:
         try:
             tokens = load_oauth_tokens(name, cfg.url, store_mode(config), config.codex_home)
         except (OAuthError, OSError):
+            names[name] = "error"
             continue
         if tokens_usable(tokens):
-            names.add(name)
+            names[name] = "usable"
     return names
 
 
@@ -157,9 +161,9 @@ def _list(invocation) -> int:
 
     config = _load_config(invocation)
     entries = sorted(_configured(config).items(), key=lambda kv: kv[0])
-    logged_in = _logged_in(config, entries)
-    # servers with usable stored tokens are `OAuth` without asking them (as the reference)
-    discovered = _discover(cfg for name, cfg in entries if name not in logged_in)
+    stored = _stored_status(config, entries)
+    # servers with usable stored tokens (or an unreadable store) are not asked (as the reference)
+    discovered = _discover(cfg for name, cfg in entries if name not in stored)
     if invocation.values.get("json"):
         items = []
         for name, cfg in entries:
@@ -170,7 +174,7 @@ def _list(invocation) -> int:
                 "transport": cfg.transport_json(),
                 "startup_timeout_sec": cfg.startup_timeout_sec,
                 "tool_timeout_sec": cfg.tool_timeout_sec,
-                "auth_status": auth_status(cfg, discovered, name in logged_in),
+                "auth_status": auth_status(cfg, discovered, stored.get(name)),
             })
         _out(_json(items) + "\n")
         return 0
@@ -179,7 +183,7 @@ def _list(invocation) -> int:
         return 0
     stdio_rows, http_rows = [], []
     for name, cfg in entries:
-        auth = _AUTH_DISPLAY[auth_status(cfg, discovered, name in logged_in)]
+        auth = _AUTH_DISPLAY[auth_status(cfg, discovered, stored.get(name))]
         if cfg.transport == "stdio":
             stdio_rows.append([name, cfg.command or "", " ".join(cfg.args) if cfg.args else "-",
                                format_env_display(cfg.env, cfg.env_vars), cfg.cwd or "-", cfg.status(), auth])

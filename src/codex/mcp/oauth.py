@@ -268,10 +268,11 @@ def _read_file(codex_home=None):
         raise OAuthError(f"failed to read credentials file at {path}", [str(exc)]) from None
     try:
         store = json.loads(text)
-        if not isinstance(store, dict):
-            raise ValueError("invalid type: expected a map")
-    except ValueError as exc:
-        raise OAuthError(f"failed to parse credentials file at {path}", [str(exc)]) from None
+    except ValueError:
+        raise OAuthError(f"failed to parse credentials file at {path}", [_serde_error(text.encode())]) from None
+    if not isinstance(store, dict):
+        raise OAuthError(f"failed to parse credentials file at {path}",
+                         [f"invalid type: expected a map {_serde_where(text)}"])
     return store
 
 
@@ -441,7 +442,7 @@ def delete_oauth_tokens(config, name: str, url: str) -> bool:
     try:
         return _delete_file_key(key, codex_home) or removed
     except OAuthError as exc:
-        raise OSError(exc.chain()) from None
+        raise OSError(exc.message) from None
 
 
 def _now_ms() -> int:
@@ -480,15 +481,45 @@ def _urlencode(pairs) -> str:
     return "&".join(f"{_quote(k)}={_quote(v)}" for k, v in pairs)
 
 
+_SERDE_MESSAGES = (
+    ("Expecting property name enclosed in double quotes", "key must be a string"),
+    ("Expecting ':' delimiter", "expected `:`"),
+    ("Extra data", "trailing characters"),
+    ("Unterminated string", "EOF while parsing a string"),
+    ("Invalid control character", "control character (\\u0000-\\u001F) found while parsing a string"),
+    ("Invalid \\escape", "invalid escape"),
+)
+
+
+def _serde_where(text: str) -> str:
+    lines = text.split("\n")
+    return f"at line {len(lines)} column {len(lines[-1])}"
+
+
 def _serde_error(body: bytes) -> str:
-    """serde_json's message for a body that is not the expected JSON (approximated)."""
+    """serde_json's message for a body that is not the expected JSON (approximated from
+    Python's decoder: the same position, serde's wording for the common cases)."""
     text = body.decode("utf-8", "replace")
     try:
         json.loads(text)
     except json.JSONDecodeError as exc:
-        return f"expected value at line {exc.lineno} column {exc.colno}"
-    lines = text.split("\n")
-    return f"invalid type: expected struct at line {len(lines)} column {len(lines[-1])}"
+        if exc.pos >= len(text.rstrip()):
+            kind = "value"
+            stripped = text.lstrip()
+            if stripped.startswith("{"):
+                kind = "an object"
+            elif stripped.startswith("["):
+                kind = "a list"
+            return f"EOF while parsing {kind} {_serde_where(text)}"
+        message = "expected value"
+        for py, serde in _SERDE_MESSAGES:
+            if exc.msg.startswith(py):
+                message = serde
+        if exc.msg.startswith("Expecting ',' delimiter"):
+            message = "expected `,` or `]`" if text[:exc.pos].rstrip().rfind("[") > text[:exc.pos].rfind("{") \
+                else "expected `,` or `}`"
+        return f"{message} at line {exc.lineno} column {exc.colno}"
+    return f"invalid type: expected struct {_serde_where(text)}"
 
 
 def _token_request(token_endpoint: str, pairs) -> dict:
@@ -636,8 +667,12 @@ class _Callback:
         self.server.server_close()
 
 
+# musl's strerror texts (the reference is a musl build) where they differ from glibc's
+_MUSL_STRERROR = {98: "Address in use", 99: "Address not available"}
+
+
 def _io_error_text(exc: OSError) -> str:
-    msg = exc.strerror or str(exc)
+    msg = _MUSL_STRERROR.get(exc.errno or 0) or exc.strerror or str(exc)
     return f"{msg} (os error {exc.errno})" if exc.errno else msg
 
 
@@ -804,7 +839,7 @@ def perform_oauth_login(server_name: str, server_url: str, *, mode: str = "auto"
             raise OAuthError(value)
         code, got_state = value
         if got_state != state:
-            raise OAuthError("failed to handle OAuth callback", ["OAuth token exchange failed: CSRF token mismatch"])
+            raise OAuthError("failed to handle OAuth callback", ["Internal error: Authorization state not found"])
         try:
             response = _token_request(meta["token_endpoint"], [
                 ("grant_type", "authorization_code"), ("code", code), ("code_verifier", verifier),
