@@ -135,8 +135,10 @@ async def run_compaction(turn: Any, *, manual: bool) -> bool:
                 await turn._token_count()
             elif isinstance(ev, C.Reconnecting):
                 outputs.clear()
+                from codex.core.turn import stream_error_info
                 await turn.emit({"type": "stream_error", "message": ev.summary,
-                                 "codex_error_info": None, "additional_details": ev.details})
+                                 "codex_error_info": stream_error_info(ev.error),
+                                 "additional_details": ev.details})
             elif isinstance(ev, P.OutputItemDone):
                 from codex.core.session import _builtins
                 data = _builtins(ev.item)

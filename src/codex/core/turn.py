@@ -390,7 +390,8 @@ class Turn:
                     got_response = False
                     active.clear()
                     await self.emit({"type": "stream_error", "message": ev.summary,
-                                     "codex_error_info": None, "additional_details": ev.details})
+                                     "codex_error_info": stream_error_info(ev.error),
+                                     "additional_details": ev.details})
                 elif isinstance(ev, P.OutputItemAdded):
                     self._mark_first_token()
                     await self._item_added(ev.item, ev.item_id, active)
@@ -647,14 +648,34 @@ class _TurnError(Exception):
         self.info = info
 
 
+_ERROR_INFO = {
+    "InternalServerError": "internal_server_error",
+    "ContextWindowExceeded": "context_window_exceeded",
+    "QuotaExceeded": "usage_limit_exceeded",
+    "UsageLimitReached": "usage_limit_exceeded",
+    "UsageNotIncluded": "usage_limit_exceeded",
+    "ServerOverloaded": "server_overloaded",
+    "CyberPolicyError": "cyber_policy",
+}
+
+
+def _http_status(err: Any) -> int | None:
+    """upstream `CodexErr::http_status_code_value`: the status of an unexpected-status or
+    retry-limit error, else none."""
+    return getattr(err, "status", None) if type(err).__name__ in (
+        "RetryLimitError", "UnexpectedStatusError") else None
+
+
 def _error_info(err: Any) -> Any:
+    """upstream `CodexErr::to_codex_protocol_error` (as 0.136.0 answers: an invalid request is
+    `other`, a retry limit carries its last status)."""
     name = type(err).__name__
-    return {
-        "RetryLimitError": "response_too_many_failed_attempts",
-        "InternalServerError": "internal_server_error",
-        "ContextWindowExceeded": "context_window_exceeded",
-        "QuotaExceeded": "usage_limit_exceeded",
-        "UsageLimitReached": "usage_limit_exceeded",
-        "ServerOverloaded": "server_overloaded",
-        "InvalidRequestError": "bad_request",
-    }.get(name, "other")
+    if name == "RetryLimitError":
+        return {"response_too_many_failed_attempts": {"http_status_code": _http_status(err)}}
+    return _ERROR_INFO.get(name, "other")
+
+
+def stream_error_info(err: Any) -> Any:
+    """The `codex_error_info` of a `Reconnecting... n/m` stream error: the stream disconnected,
+    with the failed attempt's HTTP status when it had one."""
+    return {"response_stream_disconnected": {"http_status_code": _http_status(err)}}
