@@ -30,7 +30,7 @@ from parity.reference import RefEnv  # noqa: E402
 
 FIXTURES = HERE.parent.parent / "fixtures" / "mcp_oauth"
 BROWSER_ENV = {"BROWSER": "/nonexistent"}
-KEEP_HEADERS = ("content-type", "accept", "mcp-protocol-version", "authorization")
+KEEP_HEADERS = ("content-type", "accept", "mcp-protocol-version", "authorization", "x-test", "x-env")
 
 
 def _free_port() -> int:
@@ -74,6 +74,7 @@ SCENARIOS: dict[str, dict] = {
     "callback_port_busy": {"top": "mcp_oauth_callback_port = {port}\n", "busy": True},
     "corrupt_credentials_file": {"top": 'mcp_oauth_credentials_store = "file"\n', "precreds": "{bad",
                                  "after": [["mcp", "logout", "srv"], ["mcp", "list"]]},
+    "http_headers": {"server": 'http_headers = { "X-Test" = "one" }\nenv_http_headers = { "X-Env" = "HOME" }\n'},
     "add_with_oauth": {"login": ["mcp", "add", "srv2", "--url", "{url}", "--oauth-resource", "https://r.example"],
                        "after": [["mcp", "list"]]},
 }

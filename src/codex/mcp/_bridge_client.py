@@ -311,7 +311,7 @@ class ServerClient:
 
                     self._oauth = await asyncio.to_thread(
                         ConnectionAuth.load, self.name, cfg.url, mode=self.oauth_store_mode,
-                        codex_home=self.codex_home or self.environ.get("CODEX_HOME"))
+                        codex_home=self.codex_home or self.environ.get("CODEX_HOME"), headers=headers)
                 auth = _oauth_bearer(httpx2, self) if self._oauth is not None else None
                 client = await stack.enter_async_context(httpx2.AsyncClient(headers=headers, timeout=30.0,
                                                                             auth=auth))

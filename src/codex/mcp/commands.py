@@ -404,10 +404,21 @@ def _login(invocation) -> int:
     scopes = [s for s in (invocation.values.get("scopes") or ()) if s != ""]
     if not scopes and not server.scopes:
         # Without scopes given, the RFC 8414 metadata's `scopes_supported` are asked for first.
-        scopes = discover_scopes(server.url)
+        scopes = discover_scopes(server.url, _oauth_headers(server))
     _oauth_flow(config, name, server, scopes)
     _out(f"Successfully logged in to MCP server '{name}'.\n")
     return 0
+
+
+def _oauth_headers(server) -> dict:
+    """The server's `http_headers` and set `env_http_headers`, which the OAuth discovery and
+    registration requests carry too."""
+    headers = {str(k): str(v) for k, v in (server.http_headers or {}).items()}
+    for header, var in (server.env_http_headers or {}).items():
+        value = os.environ.get(str(var))
+        if value:
+            headers[str(header)] = value
+    return headers
 
 
 def _oauth_flow(config, name, server, scopes, discovered=None) -> None:
@@ -419,7 +430,7 @@ def _oauth_flow(config, name, server, scopes, discovered=None) -> None:
         perform_oauth_login(name, server.url, mode=store_mode(config), codex_home=config.codex_home,
                             scopes=scopes, config_scopes=server.scopes, oauth_resource=server.oauth_resource,
                             callback_port=port if isinstance(port, int) else None, discovered=discovered,
-                            client_id=server.oauth_client_id,
+                            client_id=server.oauth_client_id, headers=_oauth_headers(server),
                             out=_out, err=_err)
     except OAuthError as exc:
         raise _Fail(exc.render()) from None

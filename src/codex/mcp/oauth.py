@@ -67,6 +67,22 @@ class OAuthError(Exception):
 
 # ------------------------------------------------------------------------------ HTTP
 
+# The server's `http_headers` / `env_http_headers`, sent with discovery and registration requests
+# (not with token requests), per thread (see `_with_headers`).
+_local = threading.local()
+
+
+class _with_headers:
+    def __init__(self, headers):
+        self.headers = dict(headers or {})
+
+    def __enter__(self):
+        self.previous = getattr(_local, "headers", None)
+        _local.headers = self.headers
+
+    def __exit__(self, *exc):
+        _local.headers = self.previous
+
 def _http(method: str, url: str, *, headers=None, data: bytes | None = None, timeout: float = HTTP_TIMEOUT_S):
     """(status, headers, body) without following redirects; raises OSError on transport errors."""
     import urllib.error
@@ -91,10 +107,16 @@ def _http(method: str, url: str, *, headers=None, data: bytes | None = None, tim
         raise OSError(str(exc.reason)) from None
 
 
+def _default_headers(extra: dict) -> dict:
+    headers = dict(getattr(_local, "headers", None) or {})
+    headers.update(extra)
+    return headers
+
+
 def _get_json(url: str, timeout: float = DISCOVERY_TIMEOUT_S):
     try:
-        status, _, body = _http("GET", url, headers={"MCP-Protocol-Version": PROBE_PROTOCOL_VERSION,
-                                                     "Accept": "*/*"}, timeout=timeout)
+        status, _, body = _http("GET", url, headers=_default_headers(
+            {"MCP-Protocol-Version": PROBE_PROTOCOL_VERSION, "Accept": "*/*"}), timeout=timeout)
     except Exception:
         return None
     if status != 200:
@@ -159,9 +181,10 @@ def discover_oauth_support(url: str) -> bool:
     return _probe_metadata(url) is not None
 
 
-def discover_scopes(url: str) -> list[str]:
+def discover_scopes(url: str, headers=None) -> list[str]:
     """`scopes_supported` of the RFC 8414 probe's metadata ([] when none)."""
-    meta = _probe_metadata(url)
+    with _with_headers(headers):
+        meta = _probe_metadata(url)
     scopes = (meta or {}).get("scopes_supported")
     return [s for s in scopes if isinstance(s, str)] if isinstance(scopes, list) else []
 
@@ -198,8 +221,8 @@ def discover_metadata(server_url: str):
     origin, path = split
     prm = None
     try:
-        status, headers, _ = _http("GET", server_url, headers={"MCP-Protocol-Version": PROBE_PROTOCOL_VERSION,
-                                                               "Accept": "*/*"}, timeout=DISCOVERY_TIMEOUT_S)
+        status, headers, _ = _http("GET", server_url, headers=_default_headers(
+            {"MCP-Protocol-Version": PROBE_PROTOCOL_VERSION, "Accept": "*/*"}), timeout=DISCOVERY_TIMEOUT_S)
         if status == 401:
             meta_url = _resource_metadata_url(headers.get("WWW-Authenticate") if headers else None)
             if meta_url:
@@ -522,11 +545,12 @@ def _serde_error(body: bytes) -> str:
     return f"invalid type: expected struct {_serde_where(text)}"
 
 
-def _token_request(token_endpoint: str, pairs) -> dict:
+def _token_request(token_endpoint: str, pairs, extra_headers=None) -> dict:
     """POST the token endpoint; the parsed token response, or OAuthError(detail) in oauth2's words."""
+    headers = dict(extra_headers or {})
+    headers.update({"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded"})
     try:
-        status, _, body = _http("POST", token_endpoint, data=_form(pairs), headers={
-            "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded"})
+        status, _, body = _http("POST", token_endpoint, data=_form(pairs), headers=headers)
     except OSError as exc:
         raise OAuthError(f"Request failed: {exc}") from None
     if not 200 <= status < 300:
@@ -768,7 +792,7 @@ def _register(meta: dict, redirect_uri: str, scopes: list[str]) -> str:
         body["scope"] = " ".join(scopes)
     try:
         status, _, raw = _http("POST", endpoint, data=json.dumps(body, separators=(",", ":")).encode("utf-8"),
-                               headers={"Content-Type": "application/json", "Accept": "*/*"})
+                               headers=_default_headers({"Content-Type": "application/json", "Accept": "*/*"}))
     except OSError as exc:
         raise OAuthError(prefix + f"HTTP request failed: {exc}") from None
     if not 200 <= status < 300:
@@ -790,7 +814,14 @@ def _register(meta: dict, redirect_uri: str, scopes: list[str]) -> str:
 def perform_oauth_login(server_name: str, server_url: str, *, mode: str = "auto", codex_home=None,
                         scopes=(), config_scopes=None, oauth_resource: str | None = None,
                         callback_port: int | None = None, discovered=None, client_id: str | None = None,
-                        out=None, err=None) -> None:
+                        headers=None, out=None, err=None) -> None:
+    with _with_headers(headers):
+        _login_flow(server_name, server_url, mode, codex_home, scopes, config_scopes, oauth_resource,
+                    callback_port, discovered, client_id, out, err)
+
+
+def _login_flow(server_name, server_url, mode, codex_home, scopes, config_scopes, oauth_resource,
+                callback_port, discovered, client_id, out, err) -> None:
     """The browser flow of `codex mcp login` (prints the URL, waits for the callback, exchanges
     the code, stores the tokens). Raises OAuthError."""
     import urllib.parse
@@ -860,20 +891,21 @@ class ConnectionAuth:
     `refresh_if_needed()` exchanges the refresh token once the access token is (nearly) expired
     and persists the new tokens."""
 
-    def __init__(self, name: str, url: str, tokens: dict, metadata, mode: str, codex_home):
-        self.name, self.url, self.tokens = name, url, tokens
+    def __init__(self, name: str, url: str, tokens: dict, metadata, mode: str, codex_home, headers=None):
+        self.name, self.url, self.tokens, self.headers = name, url, tokens, headers
         self.metadata, self.mode, self.codex_home = metadata, mode, codex_home
 
     @classmethod
-    def load(cls, name: str, url: str, *, mode: str = "auto", codex_home=None):
+    def load(cls, name: str, url: str, *, mode: str = "auto", codex_home=None, headers=None):
         try:
             tokens = load_oauth_tokens(name, url, mode, codex_home)
         except OAuthError:
             return None
         if not tokens:
             return None
-        found = discover_metadata(url)
-        return cls(name, url, tokens, found[0] if found else None, mode, codex_home)
+        with _with_headers(headers):
+            found = discover_metadata(url)
+        return cls(name, url, tokens, found[0] if found else None, mode, codex_home, headers)
 
     @property
     def access_token(self) -> str:
@@ -897,7 +929,9 @@ class ConnectionAuth:
             pairs.append(("scope", " ".join(self.tokens["scopes"])))
         pairs.append(("client_id", self.tokens.get("client_id") or ""))
         try:
-            response = _token_request(self.metadata["token_endpoint"], pairs)
+            # rmcp refreshes with the client carrying the server's headers (the code exchange
+            # of `mcp login` uses a plain one)
+            response = _token_request(self.metadata["token_endpoint"], pairs, self.headers)
         except OAuthError as exc:
             raise OAuthError(context, [f"Token refresh failed: {exc.message}"]) from None
         self.tokens = _stored_from_response(self.name, self.url, self.tokens.get("client_id") or "",
