@@ -41,3 +41,40 @@ def test_scenario_matches_reference_recording(name):
                                   "callback_error", "token_error", "add_with_oauth"])
 def test_scenario_live(name):
     _compare(run_scenario(name, "ours"), run_scenario(name, "reference"))
+
+
+def _interrupted_login(which: str):
+    import signal
+    import subprocess
+
+    from mcp_oauth.provider import OAuthProvider
+    from mcp_oauth.scenarios import BROWSER_ENV
+    from parity.reference import RefEnv
+
+    with OAuthProvider() as p, RefEnv(tag="mcp-oauth-int") as env:
+        env.config_path.write_text(env.config_path.read_text() + f'\n[mcp_servers.srv]\nurl = "{p.mcp_url}"\n')
+        proc = subprocess.Popen(env.command(which) + ["mcp", "login", "srv"], cwd=env.cwd, env=env.env(which, BROWSER_ENV),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+        try:
+            out = [proc.stdout.readline(), proc.stdout.readline()]
+            err = [proc.stderr.readline()]          # the browser step is over: waiting for the callback
+            proc.send_signal(signal.SIGINT)
+            rest_out, rest_err = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        # (tmp/arg0 helper links: see DEVIATIONS.md)
+        return proc.returncode, out[0] + rest_out, "".join(err) + rest_err, [f for f in env.files() if not f.startswith("tmp/")]
+
+
+def test_ctrl_c_while_waiting_dies_by_the_signal_without_a_traceback():
+    code, out, err, files = _interrupted_login("ours")
+    assert (code, out, err) == (-2, "Authorize `srv` by opening this URL in your browser:\n",
+                                "(Browser launch failed; please copy the URL above manually.)\n")
+    assert files == ["config.toml"]
+
+
+@pytest.mark.reference
+def test_ctrl_c_while_waiting_live():
+    assert _interrupted_login("ours") == _interrupted_login("reference")

@@ -438,6 +438,13 @@ def _oauth_flow(config, name, server, scopes, discovered=None) -> None:
         from codex.config.errors import render_anyhow
 
         raise _Fail(render_anyhow(str(exc))) from None
+    except KeyboardInterrupt:
+        # Ctrl-C while waiting for the browser: die by the signal, silently (as the reference)
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+        raise
 
 
 def _logout(invocation) -> int:
