@@ -1,8 +1,12 @@
-"""A failing model request as the app-server reports it: the `error` notifications (retries
-included) and the failed turn's error, ours vs the reference Codex 0.136.0, for each kind of
-failure: an HTTP status the client gives up on (400), one it retries as a stream error (404),
-the retry limit (429), and `response.failed` codes (cyber_policy, usage_not_included,
-insufficient_quota, context_length_exceeded)."""
+"""Live app-server comparisons with the reference Codex 0.136.0 for what the captured turn
+scenarios do not cover:
+
+* a failing model request: the `error` notifications (retries included) and the failed turn's
+  error, for an HTTP status the client gives up on (400), one it retries as a stream error
+  (404), the retry limit (429), and `response.failed` codes (cyber_policy, usage_not_included,
+  insufficient_quota, context_length_exceeded);
+* a reasoning summary streamed in parts: every notification of the turn, in order
+  (`item/reasoning/summaryPartAdded` included)."""
 from __future__ import annotations
 
 import json
@@ -27,9 +31,10 @@ def _reference():
         pytest.skip(f"reference unavailable: {exc}")
 
 
-def _errors(argv, env, cwd) -> list:
+def _errors(argv, env, cwd, everything: bool = False) -> list:
     """initialize, thread/start, turn/start; the `error` and `turn/completed` notifications'
-    (error, willRetry) until the turn completes."""
+    (error, willRetry) until the turn completes; with `everything`, every notification (method,
+    params without the thread and turn ids)."""
     p = subprocess.Popen([*argv, "app-server"], env=env, cwd=cwd, stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
@@ -47,6 +52,12 @@ def _errors(argv, env, cwd) -> list:
             if not line:
                 break
             msg = json.loads(line)
+            if everything and "method" in msg and "id" not in msg:
+                params = {k: v for k, v in (msg.get("params") or {}).items() if k not in ("threadId", "turnId")}
+                out.append((msg["method"], params if msg["method"].startswith("item/reasoning") else None))
+                if msg["method"] == "turn/completed":
+                    break
+                continue
             if msg.get("id") == 2:
                 send({"id": 3, "method": "turn/start", "params": {
                     "threadId": msg["result"]["thread"]["id"], "input": [{"type": "text", "text": "hi"}]}})
@@ -79,4 +90,35 @@ def test_error_notifications_match_reference(case):
             got = _errors(argv, env.env(side), env.cwd)
             results[side] = json.loads(json.dumps(got).replace(mock.url, "<MOCK>"))
     assert results["reference"], "the reference reported nothing"
+    assert results["ours"] == results["reference"]
+
+
+def _reasoning_in_parts():
+    stream = ResponseStream().reasoning("First part.")
+    frames = list(stream.frames)
+    # a second summary part (index 1) before the reasoning item is done
+    done_at = next(i for i, (t, _) in enumerate(frames) if t == "response.output_item.done")
+    rid = frames[done_at][1]["item"]["id"]
+    frames[done_at:done_at] = [
+        ("response.reasoning_summary_part.added",
+         {"type": "response.reasoning_summary_part.added", "item_id": rid, "output_index": 0,
+          "summary_index": 1, "part": {"type": "summary_text", "text": ""}}),
+        ("response.reasoning_summary_text.delta",
+         {"type": "response.reasoning_summary_text.delta", "item_id": rid, "summary_index": 1,
+          "delta": "Second part."}),
+    ]
+    stream.frames = frames
+    return sse(stream.message("Done.").completed())
+
+
+def test_reasoning_summary_parts_match_reference():
+    ref = _reference()
+    results = {}
+    reply = _reasoning_in_parts()
+    for side in ("reference", "ours"):
+        with MockResponses([reply]) as mock, RefEnv(mock, tag="parts") as env:
+            argv = [str(ref)] if side == "reference" else ours_command()
+            results[side] = _errors(argv, env.env(side), env.cwd, everything=True)
+    methods = [m for m, _ in results["reference"]]
+    assert methods.count("item/reasoning/summaryPartAdded") == 2
     assert results["ours"] == results["reference"]

@@ -412,6 +412,14 @@ class Turn:
                                          "thread_id": s.thread_id, "turn_id": self.turn_id,
                                          "item_id": ti["id"], "delta": ev.delta,
                                          "summary_index": getattr(ev, "summary_index", 0) or 0})
+                elif isinstance(ev, P.ReasoningSummaryPartAdded):
+                    # upstream's AgentReasoningSectionBreak (v2 item/reasoning/summaryPartAdded)
+                    key = ev.item_id if isinstance(ev.item_id, str) else ""
+                    ti = active.get(key)
+                    if ti is not None:
+                        await self.emit({"type": "agent_reasoning_section_break",
+                                         "item_id": ti["id"],
+                                         "summary_index": getattr(ev, "summary_index", 0) or 0})
                 elif isinstance(ev, P.OutputItemDone):
                     self._mark_first_token()
                     task = await self._item_done(ev.item, ev.item_id, active)
