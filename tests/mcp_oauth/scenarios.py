@@ -75,6 +75,12 @@ SCENARIOS: dict[str, dict] = {
     "corrupt_credentials_file": {"top": 'mcp_oauth_credentials_store = "file"\n', "precreds": "{bad",
                                  "after": [["mcp", "logout", "srv"], ["mcp", "list"]]},
     "http_headers": {"server": 'http_headers = { "X-Test" = "one" }\nenv_http_headers = { "X-Env" = "HOME" }\n'},
+    "code_response_type_unsupported": {"setup": {"metadata_extra": {"response_types_supported": ["token"]}}},
+    "token_endpoint_null": {"setup": {"metadata_extra": {"token_endpoint": None}}},
+    "registration_not_json": {"setup": {"registration_error": (201, "hello")}},
+    "registration_without_client_id": {"setup": {"registration_error": (201, {"client_name": "x"})}},
+    "token_without_token_type": {"setup": {"token_error": (200, {"access_token": "zzz"})}},
+    "add_unreachable": {"login": ["mcp", "add", "gone", "--url", "http://127.0.0.1:9/mcp"], "after": [["mcp", "login", "gone"]]},
     "add_with_oauth": {"login": ["mcp", "add", "srv2", "--url", "{url}", "--oauth-resource", "https://r.example"],
                        "after": [["mcp", "list"]]},
 }

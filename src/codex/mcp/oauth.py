@@ -785,6 +785,10 @@ def _register(meta: dict, redirect_uri: str, scopes: list[str]) -> str:
     endpoint = meta.get("registration_endpoint")
     if not isinstance(endpoint, str) or not endpoint:
         raise OAuthError(prefix + "Dynamic client registration not supported")
+    supported = meta.get("response_types_supported")
+    if isinstance(supported, list) and "code" not in supported:
+        # rmcp's `validate_response_supported("code")` (its error variant reads "Invalid scope")
+        raise OAuthError("Registration failed: Dynamic registration failed: Invalid scope: code")
     body = {"client_name": CLIENT_NAME, "redirect_uris": [redirect_uri],
             "grant_types": ["authorization_code", "refresh_token"], "token_endpoint_auth_method": "none",
             "response_types": ["code"]}
@@ -807,7 +811,7 @@ def _register(meta: dict, redirect_uri: str, scopes: list[str]) -> str:
         if not isinstance(client_id, str):
             raise ValueError
     except Exception:
-        raise OAuthError(prefix + "Invalid registration response") from None
+        raise OAuthError(prefix + f"analyze response error: error decoding response body for url ({endpoint})") from None
     return client_id
 
 
