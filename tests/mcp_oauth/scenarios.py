@@ -81,6 +81,9 @@ SCENARIOS: dict[str, dict] = {
     "registration_without_client_id": {"setup": {"registration_error": (201, {"client_name": "x"})}},
     "token_without_token_type": {"setup": {"token_error": (200, {"access_token": "zzz"})}},
     "add_unreachable": {"login": ["mcp", "add", "gone", "--url", "http://127.0.0.1:9/mcp"], "after": [["mcp", "login", "gone"]]},
+    "token_endpoint_unreachable": {"setup": {"metadata_extra": {"token_endpoint": "http://127.0.0.1:9/token"}}},
+    "root_path_server": {"setup": {"mcp_path": "/"}},
+    "nested_path_server": {"setup": {"mcp_path": "/v1/mcp/"}, "login": ["--scopes", "x"]},
     "add_with_oauth": {"login": ["mcp", "add", "srv2", "--url", "{url}", "--oauth-resource", "https://r.example"],
                        "after": [["mcp", "list"]]},
 }
@@ -140,6 +143,8 @@ def _configure(p: OAuthProvider, setup: dict) -> None:
         if k == "protected_resource":
             p.protected_resource = {"resource": p.mcp_url, "authorization_servers": [f"{p.base_url}/{v}"],
                                     "scopes_supported": ["prs"]}
+        elif k == "mcp_path":
+            p.mcp_path, p.mcp_url = v, p.base_url + v
         else:
             setattr(p, k, v)
 

@@ -551,8 +551,8 @@ def _token_request(token_endpoint: str, pairs, extra_headers=None) -> dict:
     headers.update({"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded"})
     try:
         status, _, body = _http("POST", token_endpoint, data=_form(pairs), headers=headers)
-    except OSError as exc:
-        raise OAuthError(f"Request failed: {exc}") from None
+    except OSError:
+        raise OAuthError("Request failed") from None
     if not 200 <= status < 300:
         try:
             err = json.loads(body.decode("utf-8"))
