@@ -169,8 +169,17 @@ def _run(invocation) -> int:
         try:
             os.chdir(cd)
         except OSError as e:
-            _err(f"Error: failed to change directory to {cd}: {os.strerror(e.errno or 0)}\n")
+            # anyhow's rendering of the io::Error (the reference adds a stack backtrace)
+            _err(f"Error: {os.strerror(e.errno or 0)} (os error {e.errno or 0})\n")
             return 1
+    from codex.config.errors import CodexHomeError
+    from codex.config.loader import find_codex_home
+
+    try:
+        find_codex_home()
+    except CodexHomeError as e:
+        _err(f"Error finding codex home: {e}\n")
+        return 1
     opts = ExecOptions(
         cwd=os.getcwd(),
         json_mode=bool(_value(invocation, "json", False)),
@@ -206,7 +215,9 @@ def _run(invocation) -> int:
         if prompt is None:
             prompt = invocation.levels[-2][1].get("prompt") if len(invocation.levels) >= 2 else None
         opts.resume_session = session_id
-        opts.prompt = resolve_prompt(prompt)
+        opts.read_prompt = lambda: resolve_prompt(prompt)
     else:
-        opts.prompt = resolve_root_prompt(v.get("prompt"))
+        root_prompt = v.get("prompt")
+        opts.read_prompt = lambda: resolve_root_prompt(root_prompt)
+    # the prompt (and stdin) is read once the config loaded, as the reference does
     return run_exec(opts)

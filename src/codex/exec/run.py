@@ -16,6 +16,8 @@ from typing import Any
 class ExecOptions:
     cwd: str
     prompt: str = ""
+    # reads the prompt (stdin included) when set; run_exec calls it after loading the config
+    read_prompt: Any = None
     json_mode: bool = False
     model: str | None = None
     profile: str | None = None
@@ -96,6 +98,8 @@ def run_exec(opts: ExecOptions) -> int:
     from codex import _tracing
     _tracing.install()
     _ensure_state_databases(config)
+    if opts.read_prompt is not None:
+        opts.prompt = opts.read_prompt()
     if not opts.skip_git_repo_check and not opts.bypass:
         from codex.git.info import get_git_repo_root
         if get_git_repo_root(opts.cwd) is None:
