@@ -23,6 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     if tool is not None:
         return tool()
 
+    # as the reference's arg0_dispatch: <codex_home>/.env, then the codex home set-up (and its
+    # PATH warning), on every invocation before the command line is parsed
+    from codex.cli.dotenv import startup
+
+    startup()
+
     rest = args[1:]
     if rest in (["--version"], ["-V"]):
         sys.stdout.write(VERSION_LINE)
