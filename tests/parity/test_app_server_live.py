@@ -8,7 +8,8 @@ scenarios do not cover:
 * a reasoning summary streamed in parts: every notification of the turn, in order
   (`item/reasoning/summaryPartAdded` included);
 * whole turns of other stream shapes (two messages with phases, usage details, rate-limit
-  headers, response.incomplete, an empty response, update_plan, an unknown tool, bad tool
+  headers, response.incomplete, an empty response, a context-window error (the usage filled to
+  the window), update_plan, an unknown tool, bad tool
   arguments, a dropped stream, a web search): every notification, normalized (ids, times,
   paths)."""
 from __future__ import annotations
@@ -200,6 +201,7 @@ SHAPES = {
     "incomplete_then_retries": lambda: [_incomplete()] * 4,
     "reasoning_only": lambda: [sse(ResponseStream().reasoning("Let me think").completed())],
     "empty_response": lambda: [sse(ResponseStream().completed())],
+    "context_window_exceeded": lambda: [sse(ResponseStream().failed(code="context_length_exceeded", message="x"))],
     "update_plan": lambda: [sse(ResponseStream().function_call("update_plan", {
         "explanation": "why", "plan": [{"step": "a", "status": "completed"},
                                        {"step": "b", "status": "in_progress"}]}).completed()),

@@ -440,6 +440,8 @@ class Turn:
                 t.cancel()
             if got_response:
                 await self._token_count()
+            if isinstance(err, E.ContextWindowExceeded):
+                await self._fill_context_window()
             raise _TurnError(str(err), _error_info(err)) from None
         except asyncio.CancelledError:
             # calls not answered yet (an awaited task is cancelled along with the turn)
@@ -460,6 +462,18 @@ class Turn:
         prev = (s.token_info or {}).get("total_token_usage") or _empty_usage()
         s.token_info = {"total_token_usage": _add_usage(prev, last), "last_token_usage": last,
                         "model_context_window": s.settings.model_context_window}
+
+    async def _fill_context_window(self) -> None:
+        """upstream `set_total_tokens_full` after a context-window error: the usage says the
+        window is full (total = the window, last = what that adds), then a token count."""
+        s = self.session
+        window = s.settings.model_context_window
+        if window is not None:
+            prev = ((s.token_info or {}).get("total_token_usage") or {}).get("total_tokens", 0)
+            s.token_info = {"total_token_usage": {**_empty_usage(), "total_tokens": window},
+                            "last_token_usage": {**_empty_usage(), "total_tokens": max(window - prev, 0)},
+                            "model_context_window": window}
+        await self._token_count()
 
     async def _token_count(self) -> None:
         s = self.session
