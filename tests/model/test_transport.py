@@ -101,7 +101,9 @@ async def _send(transport, request):
         return resp.status_code, resp.headers, body
 
 
-def test_request_bytes_equal_httpx_own_transport():
+def test_request_bytes_are_httpx_own_but_headers_in_the_given_order():
+    """Same request line, header lines and body as httpx's own transport (httpcore + h11), except
+    that `host` stays where it was given (h11 moves it first; the reference does not)."""
     server = RawServer([_chunked(b"x"), _chunked(b"y")])
     try:
         asyncio.run(_send(httpx.AsyncHTTPTransport(), _request(server.port)))
@@ -109,8 +111,22 @@ def test_request_bytes_equal_httpx_own_transport():
     finally:
         server.close()
     assert len(server.requests) == 2
-    assert server.requests[0] == server.requests[1]
-    assert server.requests[1].startswith(b"POST /v1/responses HTTP/1.1\r\n")
+    theirs, ours = (r.split(b"\r\n\r\n", 1) for r in server.requests)
+    assert theirs[1] == ours[1] == b'{"a":1}'
+    t_lines, o_lines = theirs[0].split(b"\r\n"), ours[0].split(b"\r\n")
+    assert o_lines[0] == t_lines[0] == b"POST /v1/responses HTTP/1.1"
+    assert sorted(o_lines[1:]) == sorted(t_lines[1:])
+    assert t_lines[1].startswith(b"host:")
+    assert [line.split(b":")[0] for line in o_lines[1:]] == [
+        b"authorization", b"content-type", b"accept", b"x-Custom", b"host", b"content-length"]
+
+
+def test_invalid_header_name_is_refused_before_sending():
+    # httpx refuses CR/LF in values itself; h11 validates names and values once more
+    bad = httpx.Request("POST", "http://127.0.0.1:9/x", content=b"")
+    bad.headers._list.append((b"x-bad header", b"x-bad header", b"v"))
+    with pytest.raises(httpx.LocalProtocolError):
+        asyncio.run(_send(ModelTransport(), bad))
 
 
 def test_framings_and_keep_alive():

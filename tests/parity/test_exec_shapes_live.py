@@ -39,3 +39,16 @@ def test_exec_output_matches_reference(shape, mode):
             r = env.run(["exec", "--skip-git-repo-check", *flags, "hi"], which=side, timeout=60)
             results[side] = (r.exit_code, _norm(r.stdout, env), _norm(r.stderr, env))
     assert results["ours"] == results["reference"]
+
+
+def test_request_header_order_matches_reference():
+    """The Responses request's header names in wire order (`host` after `user-agent`)."""
+    _reference()
+    from parity.mock_responses import sse, text_stream
+
+    order = {}
+    for side in ("reference", "ours"):
+        with MockResponses([sse(text_stream("hi"))]) as mock, RefEnv(mock, tag="exec-shapes") as env:
+            env.run(["exec", "--skip-git-repo-check", "hi"], which=side, timeout=60)
+            order[side] = [k for k, _ in mock.responses_requests()[0].headers]
+    assert order["ours"] == order["reference"]

@@ -38,7 +38,6 @@ Ns" delay); `response.incomplete` -> "Incomplete response returned, reason: <rea
 httpx is imported when the first client is built, never by `codex --help`.
 
 Known differences from 0.136.0:
-* httpx sends `host` first; the reference sends it after `user-agent` (other headers: same order).
 * The idle timeout also bounds the wait for the response headers (httpx's read timeout).
 * Invalid UTF-8 in the stream is reported when the stream ends (the decoder reports it at
   `close()`), not as soon as the bad bytes arrive; the message is the same.

@@ -4,10 +4,10 @@ whose response bodies are de-chunked by `codex.model.chunked` (a compiled twin).
 Why not httpcore: a Responses stream arrives as one HTTP chunk per SSE event, and httpcore
 hands every chunk through h11's pure-Python reader as its own event: about 10 us per event,
 which is most of what a long streamed answer costs. Here the request and the response head
-still go through h11 exactly as httpcore drives it (same request bytes: `h11.Request(method,
-target=raw_path, headers=request.headers.raw)`, then the body, then `EndOfMessage`; response
-headers as h11 parses them, names lower-cased), and only the body is read in large blocks and
-de-chunked in C. httpx stays the API: `httpx.AsyncClient(transport=ModelTransport())`,
+still go through h11 (it validates the request as httpcore would and parses the response
+head: names lower-cased), but the request bytes are written in the order the headers were given
+(h11 moves `host` first; the reference sends it after `user-agent`), and the body is read in
+large blocks and de-chunked in C. httpx stays the API: `httpx.AsyncClient(transport=ModelTransport())`,
 requests, responses, `aiter_raw()`, `aread()` and the exception classes are httpx's.
 
 Behaviour, as httpcore's for what codex uses:
@@ -177,6 +177,15 @@ class _Body(httpx.AsyncByteStream):
         self._finish(False)
 
 
+def _request_head(method: str, target: bytes, headers) -> bytes:
+    """The request line and the headers in the order given (names as given)."""
+    parts = [method.encode("ascii"), b" ", target, b" HTTP/1.1\r\n"]
+    for name, value in headers:
+        parts += [name, b": ", value, b"\r\n"]
+    parts.append(b"\r\n")
+    return b"".join(parts)
+
+
 def _header_values(headers, name: bytes) -> list[bytes]:
     return [v for k, v in headers if k == name]
 
@@ -245,13 +254,15 @@ class ModelTransport(httpx.AsyncBaseTransport):
 
         h = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_INCOMPLETE_EVENT_SIZE)
         try:
-            out = h.send(h11.Request(method=request.method, target=url.raw_path,
-                                     headers=request.headers.raw))
+            # h11 validates the request and will parse the response to it; the bytes sent are
+            # ours: h11 moves `host` to the front, the reference sends the headers as given
+            h.send(h11.Request(method=request.method, target=url.raw_path, headers=request.headers.raw))
             if body:
-                out += h.send(h11.Data(data=body))
-            out += h.send(h11.EndOfMessage())
+                h.send(h11.Data(data=body))
+            h.send(h11.EndOfMessage())
         except h11.LocalProtocolError as exc:
             raise httpx.LocalProtocolError(str(exc)) from None
+        out = _request_head(request.method, url.raw_path, request.headers.raw) + body
 
         conn = self._take(origin)
         if conn is None:
