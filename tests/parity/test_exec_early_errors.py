@@ -39,7 +39,6 @@ def test_missing_cd_directory(reference):
     assert r["reference"].stderr.startswith("Error: No such file or directory (os error 2)")
 
 
-@pytest.mark.xfail(strict=True, reason="the arg0 'WARNING: proceeding, even though we could not update PATH' line is not printed yet")
 def test_missing_codex_home(reference):
     with RefEnv(tag="exec-early") as env:
         missing = env.root / "no-such-home"
