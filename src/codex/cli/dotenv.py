@@ -399,16 +399,16 @@ def debug_str(s: str) -> str:
 
 
 def debug_path(p: str) -> str:
-    """Rust's `{:?}` of a `Path` (an `OsStr`: `'` escaped too, undecodable bytes as `\\xNN`)."""
+    """Rust's `{:?}` of a `Path` (an `OsStr`): as a `&str`, undecodable bytes as `\\xNN`."""
     out = ['"']
     for c in p:
         o = ord(c)
         if 0xDC80 <= o <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
             out.append(f"\\x{o - 0xDC00:02X}")
-        elif 0x20 <= o < 0x7F and c not in "\"\\'":
+        elif 0x20 <= o < 0x7F and c not in "\"\\":
             out.append(c)
         else:
-            out.append(_escape_char(c, True))
+            out.append(_escape_char(c, False))
     out.append('"')
     return "".join(out)
 
@@ -472,11 +472,13 @@ def find_codex_home(environ=None) -> str:
     home = _home_dir(env)
     if home is None:
         raise StartupError("Could not find home directory")
-    if home == "~" or home.startswith("~/"):
-        raise StartupError("path must be absolute")  # `~` expands to $HOME again: still relative
-    path = home.rstrip("/") + "/.codex" if home != "/" else "/.codex"
+    path = home.rstrip("/") + "/.codex" if home.rstrip("/") else "/.codex"
     if not path.startswith("/"):
-        raise StartupError("path must be absolute")
+        # a relative $HOME: AbsolutePathBuf resolves it against the working directory
+        try:
+            path = os.getcwd() + "/" + path
+        except OSError as exc:
+            raise StartupError(_io_error_text(exc)) from None
     return _normalize_absolute(path)
 
 
