@@ -44,6 +44,14 @@ def load_transcript(name: str) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+def _separate_tmpdir() -> str:
+    import tempfile
+
+    path = os.path.join(tempfile.gettempdir(), "codex-tests-tmpdir")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
 def server_env(codex_home: str, home: str | None = None) -> dict:
     env = dict(os.environ)
     # the child imports the codex this process imports: the installed package in CI (with its
@@ -52,6 +60,9 @@ def server_env(codex_home: str, home: str | None = None) -> dict:
     pkg_parent = str(Path(codex.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = pkg_parent + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env["CODEX_HOME"] = codex_home
+    # codex prints a PATH warning on stderr when CODEX_HOME lies under the temp dir (as
+    # tmp_path does): a TMPDIR that holds no test's CODEX_HOME
+    env["TMPDIR"] = _separate_tmpdir()
     if home:
         env["HOME"] = home
     env.pop("OPENAI_API_KEY", None)

@@ -18,6 +18,10 @@ def codex_home(tmp_path, monkeypatch):
     home.mkdir()
     monkeypatch.setenv("CODEX_HOME", str(home))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    # codex refuses its start-up helper dir under the temp dir (a PATH warning on stderr):
+    # point TMPDIR at a directory that does not hold this CODEX_HOME
+    (tmp_path / "tmpdir").mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmpdir"))
     for var in ("OPENAI_API_KEY", "CODEX_API_KEY", "CODEX_ACCESS_TOKEN", "CODEX_REFRESH_TOKEN_URL_OVERRIDE",
                 "CODEX_REVOKE_TOKEN_URL_OVERRIDE"):
         monkeypatch.delenv(var, raising=False)

@@ -53,8 +53,9 @@ def test_unknown_slug_falls_back():
 @pytest.mark.parametrize("args,fixture", [(["--bundled"], "models-bundled.json"), ([], "models.json")])
 def test_debug_models_cli(tmp_path, args, fixture):
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CODEX_HOME": str(tmp_path / ".codex"),
-           "PYTHONPATH": str(ROOT / "src")}
+           "PYTHONPATH": str(ROOT / "src"), "TMPDIR": str(tmp_path / "tmpdir")}
     (tmp_path / ".codex").mkdir()
+    (tmp_path / "tmpdir").mkdir()  # CODEX_HOME under the temp dir would add a PATH warning
     r = subprocess.run([sys.executable, "-m", "codex", "debug", "models", *args], capture_output=True,
                        env=env, cwd=tmp_path, timeout=60)
     assert r.returncode == 0, r.stderr

@@ -188,8 +188,10 @@ def test_archive_unarchive(home):
 
 
 def _codex(home, *args):
+    # TMPDIR: CODEX_HOME under the temp dir would add a PATH warning to stderr
+    (home / "tmpdir").mkdir(exist_ok=True)
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "CODEX_HOME": str(home),
-           "PYTHONPATH": str(REPO / "src")}
+           "PYTHONPATH": str(REPO / "src"), "TMPDIR": str(home / "tmpdir")}
     return subprocess.run([sys.executable, "-m", "codex", *args], env=env, capture_output=True, text=True,
                           timeout=60, stdin=subprocess.DEVNULL)
 

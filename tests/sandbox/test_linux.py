@@ -94,6 +94,7 @@ def test_fail_closed_without_any_mechanism(monkeypatch, workdir):
 
 def test_cli_fails_closed_with_one_message(workdir):
     # An unknown forced mechanism and a missing module are both refused before anything runs.
+    (workdir / "h").mkdir()  # a CODEX_HOME that exists: else the start-up's PATH warning comes first
     r = run_ours(["sandbox", "--", "sh", "-c", "touch ran"], cwd=workdir,
                  env_extra={"CODEX_SANDBOX_MECHANISM": "nope", "CODEX_HOME": str(workdir / "h")})
     assert r.returncode == 1 and not (workdir / "ran").exists()
@@ -136,6 +137,7 @@ def test_sandbox_echo_workspace(mech, workdir):
 
 
 def test_missing_command_panics_like_reference(workdir):
+    (workdir / "h").mkdir()  # a CODEX_HOME that exists: else the start-up's PATH warning comes first
     r = run_ours(["sandbox", "linux"], cwd=workdir, env_extra={"CODEX_HOME": str(workdir / "h")})
     assert r.returncode == 101
     assert r.stderr == ("\nthread 'main' (2) panicked at linux-sandbox/src/linux_run_main.rs:1465:5:\n"
@@ -214,6 +216,7 @@ def test_cli_fails_closed_when_the_c_module_cannot_load(workdir):
         "sys.argv[0] = 'codex'\n"
         "sys.exit(main())\n"
     )
+    (workdir / "h").mkdir()  # a CODEX_HOME that exists: else the start-up's PATH warning comes first
     env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(SRC), "CODEX_HOME": str(workdir / "h")}
     for mech in ("bwrap", "landlock"):
         r = subprocess.run([sys.executable, "-c", blocker, "sandbox", "--", "sh", "-c", "touch ran"], cwd=workdir,
@@ -225,6 +228,7 @@ def test_cli_fails_closed_when_the_c_module_cannot_load(workdir):
 
 
 def test_no_command_panics_like_reference(workdir):
+    (workdir / "h").mkdir()  # a CODEX_HOME that exists: else the start-up's PATH warning comes first
     r = run_ours(["sandbox"], cwd=workdir, env_extra={"CODEX_HOME": str(workdir / "h")})
     assert r.returncode == 101
     assert r.stderr == ("\nthread 'main' (2) panicked at linux-sandbox/src/linux_run_main.rs:161:9:\n"
