@@ -56,3 +56,20 @@ def test_bad_config_before_reading_stdin(reference):
     assert "Reading additional input" not in r["reference"].stderr
     assert (r["ours"].exit_code, r["ours"].stdout, r["ours"].stderr) == \
         (r["reference"].exit_code, r["reference"].stdout, r["reference"].stderr)
+
+
+@pytest.mark.parametrize("kind", ["missing", "file", "under_a_file"])
+@pytest.mark.parametrize("command", [["sandbox", "--", "true"], ["features", "list"], ["exec", "hi"]])
+def test_unusable_codex_home(reference, kind, command):
+    """CODEX_HOME that does not exist, is a file, or lies under a file: the same error (and the
+    start-up PATH warning) from every command, never a traceback."""
+    with RefEnv(tag="exec-early") as env:
+        target = env.root / "afile"
+        target.write_text("x")
+        home = {"missing": env.root / "missing", "file": target, "under_a_file": target / "sub"}[kind]
+        r = _both(env, command, env={"CODEX_HOME": str(home)})
+    for res in r.values():
+        res.stderr = _first_paragraph(res.stderr)
+    assert "Traceback" not in r["ours"].stderr
+    assert (r["ours"].exit_code, r["ours"].stdout, r["ours"].stderr) == \
+        (r["reference"].exit_code, r["reference"].stdout, r["reference"].stderr)

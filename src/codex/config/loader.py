@@ -31,18 +31,16 @@ DEFAULT_PROJECT_DOC_MAX_BYTES = 32 * 1024
 
 
 def find_codex_home(environ=None) -> str:
-    """`$CODEX_HOME` when set and non-empty (it must exist and be a directory; canonicalized),
-    else `~/.codex` (which need not exist)."""
-    env = os.environ if environ is None else environ
-    value = env.get("CODEX_HOME")
-    if value:
-        if not os.path.exists(value):
-            raise CodexHomeError(f'CODEX_HOME points to "{value}", but that path does not exist')
-        if not os.path.isdir(value):
-            raise CodexHomeError(f'CODEX_HOME points to "{value}", but that path is not a directory')
-        return os.path.realpath(value)
-    home = env.get("HOME") or os.path.expanduser("~")
-    return os.path.join(home, ".codex")
+    """`codex_core::config::find_codex_home()` (codex.config.home): `$CODEX_HOME` when set and
+    non-empty (it must exist and be a directory; canonicalized), else `~/.codex` (which need not
+    exist). Raises CodexHomeError with the reference's text."""
+    from codex.config.home import StartupError
+    from codex.config.home import find_codex_home as _find
+
+    try:
+        return _find(environ)
+    except StartupError as exc:
+        raise CodexHomeError(str(exc)) from None
 
 
 class ConfigLayer:

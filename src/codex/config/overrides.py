@@ -62,6 +62,13 @@ def _simple_value(raw: str):
     return None
 
 
+def _bare_word(raw: str) -> bool:
+    """A word that is certainly not a TOML value (`-c sandbox_mode=read-only`): `-c` then takes
+    the text as a string, which the TOML parser would only confirm by failing."""
+    return (raw[:1].isascii() and raw[:1].isalpha() and raw not in ("true", "false", "inf", "nan")
+            and all(c.isascii() and (c.isalnum() or c in "-_") for c in raw))
+
+
 def parse_toml_value(raw: str):
     """Parse `raw` as a TOML value (the right-hand side of `_x_ = raw`); ValueError if invalid."""
     simple = _simple_value(raw)
@@ -95,10 +102,13 @@ def parse_overrides(raw_overrides: list[str]) -> list[tuple[str, object]]:
         value_str = value_str.strip()
         if not key:
             raise OverrideError(f"Empty key in override: {s}")
-        try:
-            value = parse_toml_value(value_str)
-        except ValueError:
-            value = value_str.strip().strip("\"'")
+        if _bare_word(value_str):
+            value = value_str
+        else:
+            try:
+                value = parse_toml_value(value_str)
+            except ValueError:
+                value = value_str.strip().strip("\"'")
         out.append((_canonicalize_key(key), value))
     return out
 

@@ -32,10 +32,11 @@ PANIC_NO_COMMAND = (
 
 
 def _codex_home() -> str:
-    home = os.environ.get("CODEX_HOME")
-    if home:
-        return home
-    return os.path.join(os.path.expanduser("~"), ".codex")
+    """The codex home as the reference finds it; CodexHomeError with its text when CODEX_HOME is
+    missing, not a directory or unreadable."""
+    from codex.config.loader import find_codex_home
+
+    return find_codex_home()
 
 
 # The keys `codex sandbox` reads; everything else in the config is not its business (and
@@ -47,31 +48,11 @@ def _relevant(key: str) -> bool:
     return key.strip().split(".", 1)[0] in _KEYS
 
 
-def _simple_value(text: str):
-    """The TOML value of the common simple cases without importing a TOML parser; None when
-    the text needs the real parser."""
-    text = text.strip()
-    if text in ("true", "false"):
-        return text == "true"
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'" and not any(c in text[1:-1] for c in "\"'\\"):
-        return text[1:-1]
-    if text[:1].isalpha() and text not in ("inf", "nan") and all(c.isalnum() or c in "-_" for c in text):
-        return text  # not valid TOML: `-c` takes the raw string
-    return None
-
-
 def _parse_overrides(raw: list[str]) -> list:
     from codex.config import overrides as ov
 
-    out = []
-    for item in raw:
-        key, sep, value = item.partition("=")
-        simple = _simple_value(value) if sep and key.strip() else None
-        if simple is None:
-            out += ov.parse_overrides([item])
-        else:
-            out.append((ov._canonicalize_key(key.strip()), simple))
-    return out
+    # simple values (strings, booleans, integers, bare words) are parsed without tomllib
+    return ov.parse_overrides(raw)
 
 
 def _effective_config(invocation) -> dict:
@@ -153,8 +134,18 @@ def run_sandbox(invocation) -> int:
             _err(f"Error: failed to change directory to {cd}: {exc.strerror}\n")
             return 1
     cwd = os.getcwd()
+    from codex.config.errors import CodexHomeError
+
     try:
         config = _effective_config(invocation)
+    except CodexHomeError as exc:
+        # anyhow's report (the reference follows it with a stack backtrace)
+        _err(f"Error: {exc}\n")
+        return 1
+    except ValueError as exc:
+        _err(f"Error: {exc}\n")
+        return 1
+    try:
         mode = config.get("sandbox_mode")
         policy = pol.from_sandbox_mode(mode, config.get("sandbox_workspace_write"))
     except ValueError as exc:
