@@ -77,3 +77,14 @@ def workdir(tmp_path_factory):
     import shutil
 
     shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def codex_home(workdir):
+    """An existing CODEX_HOME beside the workspace (not inside it: tests list the workspace)."""
+    home = workdir.parent / (workdir.name + "-home")
+    home.mkdir()
+    yield home
+    import shutil
+
+    shutil.rmtree(home, ignore_errors=True)

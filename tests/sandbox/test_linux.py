@@ -109,11 +109,11 @@ def test_landlock_refuses_carveouts(workdir):
 
 
 @pytest.mark.parametrize("mech", ["bwrap", "bwrap-helper", "landlock"])
-def test_sandbox_echo(mech, workdir):
+def test_sandbox_echo(mech, workdir, codex_home):
     reason = landlock_reason() if mech == "landlock" else bwrap_reason()
     if reason:
         pytest.skip(reason)
-    env = {"CODEX_HOME": str(workdir / "h"), "CODEX_SANDBOX_MECHANISM": mech.split("-")[0]}
+    env = {"CODEX_HOME": str(codex_home), "CODEX_SANDBOX_MECHANISM": mech.split("-")[0]}
     if mech == "bwrap-helper":
         env["CODEX_SANDBOX_SECCOMP"] = "helper"
     r = run_ours(["sandbox", "--", "sh", "-c", "echo sandboxed; touch x 2>&1 || true; grep -c '^Seccomp:.*2' /proc/self/status"],
@@ -124,10 +124,10 @@ def test_sandbox_echo(mech, workdir):
 
 
 @pytest.mark.parametrize("mech", ["bwrap", "bwrap-helper"])
-def test_sandbox_echo_workspace(mech, workdir):
+def test_sandbox_echo_workspace(mech, workdir, codex_home):
     if bwrap_reason():
         pytest.skip(bwrap_reason())
-    env = {"CODEX_HOME": str(workdir / "h")}
+    env = {"CODEX_HOME": str(codex_home)}
     if mech == "bwrap-helper":
         env["CODEX_SANDBOX_SECCOMP"] = "helper"
     r = run_ours(["sandbox", "-c", 'sandbox_mode="workspace-write"', "--", "sh", "-c", "touch ok && echo wrote; exit 7"],
@@ -237,11 +237,11 @@ def test_no_command_panics_like_reference(workdir):
 
 
 @pytest.mark.parametrize("policy_args", [[], ["-c", 'sandbox_mode="workspace-write"']])
-def test_signal_exit_code(policy_args, workdir):
+def test_signal_exit_code(policy_args, workdir, codex_home):
     if bwrap_reason():
         pytest.skip(bwrap_reason())
     r = run_ours(["sandbox", *policy_args, "--", "sh", "-c", "kill -TERM $$"], cwd=workdir,
-                 env_extra={"CODEX_HOME": str(workdir / "h")})
+                 env_extra={"CODEX_HOME": str(codex_home)})
     assert r.returncode == 143  # as the reference
 
 
