@@ -73,3 +73,17 @@ def test_unusable_codex_home(reference, kind, command):
     assert "Traceback" not in r["ours"].stderr
     assert (r["ours"].exit_code, r["ours"].stdout, r["ours"].stderr) == \
         (r["reference"].exit_code, r["reference"].stdout, r["reference"].stderr)
+
+
+@pytest.mark.parametrize("command", [["features", "list"], ["mcp", "list"], ["exec", "hi"], ["mcp-server"]])
+def test_home_is_a_file(reference, command):
+    """HOME is a file: the user's config.toml cannot be read, an error in each command's words."""
+    with RefEnv(tag="exec-early") as env:
+        home = env.root / "homefile"
+        home.write_text("x")
+        r = _both(env, command, env={"HOME": str(home), "CODEX_HOME": ""})
+    for res in r.values():
+        res.stderr = _first_paragraph(res.stderr)
+    assert "Failed to read config file" in r["reference"].stderr
+    assert (r["ours"].exit_code, r["ours"].stdout, r["ours"].stderr) == \
+        (r["reference"].exit_code, r["reference"].stdout, r["reference"].stderr)

@@ -88,15 +88,24 @@ def parse_toml(text: str, path: str) -> dict:
         raise _parse_error(path, text, exc) from None
 
 
-def load_toml_file(path: str) -> tuple[dict, str] | None:
-    """(table, text) of a TOML file, None when it does not exist; ConfigError on bad TOML."""
+def load_toml_file(path: str, *, must_read: bool = False) -> tuple[dict, str] | None:
+    """(table, text) of a TOML file, None when it does not exist; ConfigError on bad TOML.
+    `must_read` (the user's config.toml): any error but "not found" is the reference's
+    `Failed to read config file <path>: <io error>` (e.g. a HOME that is a file)."""
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
     except FileNotFoundError:
         return None
-    except NotADirectoryError:
-        return None
+    except OSError as exc:
+        if not must_read:
+            if isinstance(exc, NotADirectoryError):
+                return None
+            raise
+        from codex.apply_patch._rust import io_error_message
+
+        raise ConfigError(f"Failed to read config file {path}: {io_error_message(exc)}",
+                          kind="read", path=path) from None
     return parse_toml(text, path), text
 
 
@@ -287,7 +296,7 @@ def load_config(
     layers: list[ConfigLayer] = []
 
     def add(source: str, path: str) -> ConfigLayer | None:
-        loaded = load_toml_file(path)
+        loaded = load_toml_file(path, must_read=source == "user")
         if loaded is None:
             return None
         layer = ConfigLayer(source, path, loaded[0], loaded[1])
