@@ -22,60 +22,21 @@ import time
 import pytest
 
 from parity.mock_responses import MockResponses, ResponseStream, drop, http_error, sse, text_stream
-from parity.reference import RefEnv, ReferenceUnavailable, find_reference, ours_command, reference_required
+from parity.reference import RefEnv, ours_command
 
 CASES = ["400", "404", "429", "failed:cyber_policy", "failed:usage_not_included",
          "failed:insufficient_quota", "failed:context_length_exceeded"]
 
 
-def _reference():
-    try:
-        return find_reference()
-    except ReferenceUnavailable as exc:
-        if reference_required():
-            pytest.fail(f"reference unavailable: {exc}")
-        pytest.skip(f"reference unavailable: {exc}")
-
-
-def _errors(argv, env, cwd, everything: bool = False) -> list:
-    """initialize, thread/start, turn/start; the `error` and `turn/completed` notifications'
-    (error, willRetry) until the turn completes; with `everything`, every notification (method,
-    params without the thread and turn ids)."""
-    p = subprocess.Popen([*argv, "app-server"], env=env, cwd=cwd, stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    try:
-        def send(msg):
-            p.stdin.write((json.dumps(msg) + "\n").encode())
-            p.stdin.flush()
-
-        send({"id": 1, "method": "initialize", "params": {"clientInfo": {"name": "t", "version": "1"}}})
-        send({"method": "initialized"})
-        send({"id": 2, "method": "thread/start", "params": {}})
-        out = []
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = p.stdout.readline()
-            if not line:
-                break
-            msg = json.loads(line)
-            if everything and "method" in msg and "id" not in msg:
-                params = {k: v for k, v in (msg.get("params") or {}).items() if k not in ("threadId", "turnId")}
-                out.append((msg["method"], params if msg["method"].startswith("item/reasoning") else None))
-                if msg["method"] == "turn/completed":
-                    break
-                continue
-            if msg.get("id") == 2:
-                send({"id": 3, "method": "turn/start", "params": {
-                    "threadId": msg["result"]["thread"]["id"], "input": [{"type": "text", "text": "hi"}]}})
-            elif msg.get("method") == "error":
-                out.append((msg["params"]["error"], msg["params"]["willRetry"]))
-            elif msg.get("method") == "turn/completed":
-                out.append((msg["params"]["turn"]["error"], msg["params"]["turn"]["status"]))
-                break
-        return out
-    finally:
-        p.kill()
-        p.wait()
+def _errors(notifications: list) -> list:
+    """(error, willRetry) of each `error` notification and (error, status) of `turn/completed`."""
+    out = []
+    for msg in notifications:
+        if msg["method"] == "error":
+            out.append((msg["params"]["error"], msg["params"]["willRetry"]))
+        elif msg["method"] == "turn/completed":
+            out.append((msg["params"]["turn"]["error"], msg["params"]["turn"]["status"]))
+    return out
 
 
 def _replies(case: str):
@@ -85,15 +46,15 @@ def _replies(case: str):
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_error_notifications_match_reference(case):
-    ref = _reference()
+def test_error_notifications_match_reference(case, reference_bin):
+    ref = reference_bin
     results = {}
     for side in ("reference", "ours"):
         with MockResponses([]) as mock, RefEnv(mock, tag="errors", provider_extra="stream_max_retries = 2\n") as env:
             for _ in range(12):
                 mock.enqueue(*_replies(case))
             argv = [str(ref)] if side == "reference" else ours_command()
-            got = _errors(argv, env.env(side), env.cwd)
+            got = _errors(_notifications(argv, env.env(side), env.cwd))
             results[side] = json.loads(json.dumps(got).replace(mock.url, "<MOCK>"))
     assert results["reference"], "the reference reported nothing"
     assert results["ours"] == results["reference"]
@@ -117,14 +78,17 @@ def _reasoning_in_parts():
     return sse(stream.message("Done.").completed())
 
 
-def test_reasoning_summary_parts_match_reference():
-    ref = _reference()
+def test_reasoning_summary_parts_match_reference(reference_bin):
+    ref = reference_bin
     results = {}
     reply = _reasoning_in_parts()
     for side in ("reference", "ours"):
         with MockResponses([reply]) as mock, RefEnv(mock, tag="parts") as env:
             argv = [str(ref)] if side == "reference" else ours_command()
-            results[side] = _errors(argv, env.env(side), env.cwd, everything=True)
+            # method, and the params (without thread/turn ids) of the reasoning notifications
+            results[side] = [(m["method"], {k: v for k, v in m["params"].items() if k not in ("threadId", "turnId")}
+                              if m["method"].startswith("item/reasoning") else None)
+                             for m in _notifications(argv, env.env(side), env.cwd)]
     methods = [m for m, _ in results["reference"]]
     assert methods.count("item/reasoning/summaryPartAdded") == 2
     assert results["ours"] == results["reference"]
@@ -219,8 +183,8 @@ SHAPES = {
 
 
 @pytest.mark.parametrize("shape", sorted(SHAPES))
-def test_turn_notifications_match_reference(shape):
-    ref = _reference()
+def test_turn_notifications_match_reference(shape, reference_bin):
+    ref = reference_bin
     replies = SHAPES[shape]()      # built once: both sides get the same item ids
     results = {}
     for side in ("reference", "ours"):

@@ -6,17 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from parity.reference import RefEnv, ReferenceUnavailable, find_reference, reference_required
-
-
-@pytest.fixture(scope="module")
-def reference():
-    try:
-        return find_reference()
-    except ReferenceUnavailable as exc:
-        if reference_required():
-            pytest.fail(f"reference unavailable: {exc}")
-        pytest.skip(f"reference unavailable: {exc}")
+from parity.reference import RefEnv
 
 
 def _both(sandbox: RefEnv, args, **kw):
@@ -29,7 +19,7 @@ def _first_paragraph(text: str) -> str:
     return text.split("\n\nStack backtrace:", 1)[0]
 
 
-def test_missing_cd_directory(reference):
+def test_missing_cd_directory(reference_bin):
     with RefEnv(tag="exec-early") as env:
         r = _both(env, ["exec", "-C", str(env.root / "missing"), "hi"], stdin="piped text")
     for res in r.values():
@@ -39,7 +29,7 @@ def test_missing_cd_directory(reference):
     assert r["reference"].stderr.startswith("Error: No such file or directory (os error 2)")
 
 
-def test_missing_codex_home(reference):
+def test_missing_codex_home(reference_bin):
     with RefEnv(tag="exec-early") as env:
         missing = env.root / "no-such-home"
         r = _both(env, ["exec", "--skip-git-repo-check", "hi"], stdin="piped text",
@@ -49,7 +39,7 @@ def test_missing_codex_home(reference):
     assert "Error finding codex home: CODEX_HOME points to" in r["reference"].stderr
 
 
-def test_bad_config_before_reading_stdin(reference):
+def test_bad_config_before_reading_stdin(reference_bin):
     with RefEnv(tag="exec-early") as env:
         env.config_path.write_text('model = "x"\nmodel = "y"\n')   # a duplicate key
         r = _both(env, ["exec", "--skip-git-repo-check", "hi"], stdin="piped text")
@@ -60,7 +50,7 @@ def test_bad_config_before_reading_stdin(reference):
 
 @pytest.mark.parametrize("kind", ["missing", "file", "under_a_file"])
 @pytest.mark.parametrize("command", [["sandbox", "--", "true"], ["features", "list"], ["exec", "hi"]])
-def test_unusable_codex_home(reference, kind, command):
+def test_unusable_codex_home(reference_bin, kind, command):
     """CODEX_HOME that does not exist, is a file, or lies under a file: the same error (and the
     start-up PATH warning) from every command, never a traceback."""
     with RefEnv(tag="exec-early") as env:
@@ -76,7 +66,7 @@ def test_unusable_codex_home(reference, kind, command):
 
 
 @pytest.mark.parametrize("command", [["features", "list"], ["mcp", "list"], ["exec", "hi"], ["mcp-server"]])
-def test_home_is_a_file(reference, command):
+def test_home_is_a_file(reference_bin, command):
     """HOME is a file: the user's config.toml cannot be read, an error in each command's words."""
     with RefEnv(tag="exec-early") as env:
         home = env.root / "homefile"

@@ -9,7 +9,7 @@ import pytest
 
 from parity.mock_responses import MockResponses
 from parity.reference import RefEnv
-from parity.test_app_server_live import CASES, SHAPES, _reference, _replies
+from parity.test_app_server_live import CASES, SHAPES, _replies
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -27,8 +27,7 @@ def _norm(text: str, env: RefEnv) -> str:
 
 @pytest.mark.parametrize("mode", ["json", "human"])
 @pytest.mark.parametrize("shape", sorted(ALL))
-def test_exec_output_matches_reference(shape, mode):
-    _reference()
+def test_exec_output_matches_reference(shape, mode, reference_bin):
     replies = ALL[shape]()
     flags = ["--json"] if mode == "json" else []
     results = {}
@@ -41,9 +40,8 @@ def test_exec_output_matches_reference(shape, mode):
     assert results["ours"] == results["reference"]
 
 
-def test_request_header_order_matches_reference():
+def test_request_header_order_matches_reference(reference_bin):
     """The Responses request's header names in wire order (`host` after `user-agent`)."""
-    _reference()
     from parity.mock_responses import sse, text_stream
 
     order = {}
