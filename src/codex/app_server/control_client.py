@@ -147,19 +147,9 @@ class ControlClient:
 
     @staticmethod
     def _frame(op: int, payload: bytes) -> bytes:
-        head = bytearray([0x80 | op])
-        n = len(payload)
-        if n < 126:
-            head.append(0x80 | n)
-        elif n < 65536:
-            head.append(0x80 | 126)
-            head += struct.pack("!H", n)
-        else:
-            head.append(0x80 | 127)
-            head += struct.pack("!Q", n)
-        mask = os.urandom(4)
-        head += mask
-        return bytes(head) + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        from codex.app_server.ws_frame import encode_frame
+
+        return encode_frame(op, payload, mask=True)
 
     def send(self, message: dict) -> None:
         self.sock.sendall(self._frame(0x1, json.dumps(message, separators=(",", ":")).encode()))

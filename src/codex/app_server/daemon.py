@@ -58,14 +58,21 @@ def _write_json(obj: dict) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _process_exists(pid: int) -> bool:
+def _signal_zero(send, pid: int) -> bool:
+    """Does signal 0 reach `pid` (`send` is os.kill or os.killpg)? Existing but not ours counts."""
     try:
-        os.kill(pid, 0)
+        send(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
     except (OverflowError, ValueError):
+        return False
+    return True
+
+
+def _process_exists(pid: int) -> bool:
+    if not _signal_zero(os.kill, pid):
         return False
     try:   # a zombie nobody reaped yet is gone for our purposes
         with open(f"/proc/{pid}/stat", "rb") as f:
@@ -78,15 +85,7 @@ def _process_exists(pid: int) -> bool:
 
 
 def _process_group_exists(pid: int) -> bool:
-    try:
-        os.killpg(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except (OverflowError, ValueError):
-        return False
-    return True
+    return _signal_zero(os.killpg, pid)
 
 
 def read_process_start_time(pid: int) -> str:
@@ -359,19 +358,9 @@ class PidBackend:
 
 
 def _serde_unexpected(v) -> str:
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return f"boolean `{'true' if v else 'false'}`"
-    if isinstance(v, int):
-        return f"integer `{v}`"
-    if isinstance(v, float):
-        return f"floating point `{v}`"
-    if isinstance(v, str):
-        from codex.auth._json import _escape_debug
+    from codex._serde_text import unexpected
 
-        return f'string "{_escape_debug(v)}"'
-    return "sequence" if isinstance(v, list) else "map"
+    return unexpected(v)
 
 
 def _serde_typed(check, expecting: str):

@@ -14,6 +14,8 @@ import hashlib
 import os
 import struct
 
+from .ws_frame import encode_frame
+
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 
@@ -121,25 +123,6 @@ async def client_handshake(reader: asyncio.StreamReader, writer: asyncio.StreamW
     status, headers = await _read_head(reader)
     if " 101 " not in status + " " or headers.get("sec-websocket-accept") != accept_key(key):
         raise WebSocketClosed(f"websocket upgrade refused: {status}")
-
-
-def encode_frame(opcode: int, payload: bytes, *, mask: bool = False) -> bytes:
-    head = bytearray([0x80 | opcode])
-    n = len(payload)
-    mbit = 0x80 if mask else 0
-    if n < 126:
-        head.append(mbit | n)
-    elif n < 65536:
-        head.append(mbit | 126)
-        head += struct.pack("!H", n)
-    else:
-        head.append(mbit | 127)
-        head += struct.pack("!Q", n)
-    if mask:
-        key = os.urandom(4)
-        head += key
-        payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
-    return bytes(head) + payload
 
 
 class WebSocket:

@@ -106,16 +106,9 @@ def debug_path(p: str) -> str:
 
 def _normalize_absolute(path: str) -> str:
     """`AbsolutePathBuf::from_absolute_path` for an absolute path: `.`/`..`/`//` resolved lexically."""
-    out: list[str] = []
-    for part in path.split("/"):
-        if part == "" or part == ".":
-            continue
-        if part == "..":
-            if out:
-                out.pop()
-            continue
-        out.append(part)
-    return "/" + "/".join(out)
+    from codex.apply_patch._rust import resolve_path
+
+    return resolve_path(path, "/")
 
 
 def _env_str(name: str, environ) -> str | None:
