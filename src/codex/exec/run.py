@@ -116,12 +116,6 @@ def _ensure_state_databases(config: Any) -> None:
     else, so they exist even after an early exit."""
     from codex import state
 
-    # the reference's arg0 helper-links directory (its links are removed at exit, the
-    # directory stays)
-    try:
-        os.makedirs(os.path.join(config.codex_home, "tmp", "arg0"), exist_ok=True)
-    except OSError:
-        pass
     try:
         directory = state.sqlite_home(config.codex_home, config.raw)
         for name in state.DB_NAMES:
